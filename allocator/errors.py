@@ -1,0 +1,70 @@
+"""Typed errors of the allocator. Adapters (CLI, HTTP) map them to exit codes and responses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+class AllocatorError(Exception):
+    """Base of every error the allocator raises on purpose."""
+
+
+@dataclass(frozen=True)
+class InputIssue:
+    """One problem in the input, precise enough to fix without guessing.
+
+    Attributes
+    ----------
+    file : str
+        ``customers``, ``rms``, ``branches`` (or the path given by the user).
+    row : int or None
+        Spreadsheet row number: the header is row 1, the first data row is row 2. ``None`` when the
+        problem is about the whole file (a missing column, say).
+    column : str or None
+        The column at fault, if one.
+    value : str or None
+        The offending value as read (``None`` when missing).
+    message : str
+        What is wrong, in words.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        if self.value is not None:
+            where += f", value {self.value!r}"
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class InputError(AllocatorError):
+    """The input breaks the data contract. Carries every problem found, not just the first."""
+
+    def __init__(self, issues: list[InputIssue]):
+        self.issues = list(issues)
+        super().__init__(self.report())
+
+    def report(self, limit: int | None = None) -> str:
+        """A readable report: a count, then one line per problem."""
+        shown = self.issues if limit is None else self.issues[:limit]
+        lines = [f"invalid input: {len(self.issues)} problem(s)"]
+        lines += [f"  - {issue}" for issue in shown]
+        if limit is not None and len(self.issues) > limit:
+            lines.append(f"  ... and {len(self.issues) - limit} more")
+        return "\n".join(lines)
+
+
+class PolicyError(AllocatorError):
+    """The policy file cannot be read or is invalid."""

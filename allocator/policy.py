@@ -1,0 +1,229 @@
+"""The allocation policy: data, validated.
+
+The default policy v1 ships as ``default_policy.yaml`` beside this module. A user's policy file is
+deep-merged over it, so a file names only what it changes. No tier threshold, weight or rule
+number lives in code: everything the rules need comes from a :class:`Policy`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Line = Literal["retail", "corporate"]
+UNITS: tuple[str, ...] = ("outlet", "vip_center", "wealth_center", "marketing")
+OBJECTIVE_STAGES: tuple[str, ...] = ("cover_value", "continuity", "balance")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Requirements(_Strict):
+    """What an RM must have to serve a customer of a tier or band.
+
+    Attributes
+    ----------
+    units : list of str, optional
+        The RM's unit must be one of these (any unit when omitted).
+    certifications : list of str
+        The RM must hold all of these, counting what its certifications imply.
+    min_grade : str, optional
+        The RM's grade must be at least this one.
+    min_branch_level : str, optional
+        The RM's branch must sit at this level or higher.
+    one_to_one : bool
+        The RM serves nobody outside the customer's group.
+    """
+
+    units: list[str] | None = None
+    certifications: list[str] = Field(default_factory=list)
+    min_grade: str | None = None
+    min_branch_level: str | None = None
+    one_to_one: bool = False
+
+
+class Tier(Requirements):
+    """A customer tier of one line, with the conditions that put a customer in it."""
+
+    line: Line
+    aum_min: float | None = Field(default=None, ge=0)
+    list_tier: str | None = None
+    workload: float = Field(default=0, ge=0)
+    priority: int = Field(default=0, ge=0)
+    pooled: bool = False
+
+
+class Band(Requirements):
+    """A contribution band applied on top of a tier (corporate ``key10m``, ``key3m``)."""
+
+    line: Line
+    contribution_min: float = Field(ge=0)
+    priority: int = Field(ge=0)
+    workload: float | None = Field(default=None, ge=0)
+
+
+class Rules(_Strict):
+    """Switches for the side rules (all on in policy v1)."""
+
+    branch_scope: bool = True
+    groups_share_rm: bool = True
+    one_to_one: bool = True
+    locks: bool = True
+
+
+class Policy(_Strict):
+    """A validated allocation policy (see ``default_policy.yaml`` for the meaning of each field)."""
+
+    version: int = 1
+    grades: list[str]
+    branch_levels: list[str]
+    certification_implies: dict[str, list[str]] = Field(default_factory=dict)
+    default_capacity: dict[Line, float]
+    tiers: dict[str, Tier]
+    bands: dict[str, Band] = Field(default_factory=dict)
+    rules: Rules = Field(default_factory=Rules)
+    objective: list[Literal["cover_value", "continuity", "balance"]] = Field(
+        default_factory=lambda: list(OBJECTIVE_STAGES)
+    )
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Policy:
+        problems: list[str] = []
+        for name, req in [*self.tiers.items(), *self.bands.items()]:
+            if req.min_grade is not None and req.min_grade not in self.grades:
+                problems.append(f"{name}: min_grade {req.min_grade!r} is not one of {self.grades}")
+            if req.min_branch_level is not None and req.min_branch_level not in self.branch_levels:
+                problems.append(
+                    f"{name}: min_branch_level {req.min_branch_level!r} is not one of "
+                    f"{self.branch_levels}"
+                )
+            for unit in req.units or []:
+                if unit not in UNITS:
+                    problems.append(f"{name}: unit {unit!r} is not one of {list(UNITS)}")
+        for line in ("retail", "corporate"):
+            if line not in self.default_capacity or self.default_capacity[line] <= 0:  # type: ignore[index]
+                problems.append(f"default_capacity.{line} must be a number > 0")
+            if not any(t.line == line for t in self.tiers.values()):
+                problems.append(f"no tier for line {line!r}")
+        for name in set(self.tiers) & set(self.bands):
+            problems.append(f"{name!r} is both a tier and a band")
+        if len(set(self.objective)) != len(self.objective):
+            problems.append("objective lists a stage twice")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # -- derived views -------------------------------------------------------------------------
+    def tiers_of(self, line: str) -> dict[str, Tier]:
+        """The tiers of ``line`` in the order they are tried."""
+        return {k: t for k, t in self.tiers.items() if t.line == line}
+
+    def bands_of(self, line: str) -> dict[str, Band]:
+        """The bands of ``line``, highest ``contribution_min`` first."""
+        items = [(k, b) for k, b in self.bands.items() if b.line == line]
+        return dict(sorted(items, key=lambda kv: -kv[1].contribution_min))
+
+    def all_tier_names(self) -> list[str]:
+        """Every label a plan's ``tier`` column may take."""
+        return [*self.tiers, *self.bands]
+
+    def grade_rank(self, grade: str) -> int:
+        """Position of ``grade`` in :attr:`grades` (low to high)."""
+        return self.grades.index(grade)
+
+    def level_rank(self, level: str) -> int:
+        """Position of ``level`` in :attr:`branch_levels` (low to high)."""
+        return self.branch_levels.index(level)
+
+    def expand_certifications(self, held: set[str]) -> set[str]:
+        """The certifications ``held`` satisfies, implications included (transitively)."""
+        out = set(held)
+        todo = list(held)
+        while todo:
+            for implied in self.certification_implies.get(todo.pop(), []):
+                if implied not in out:
+                    out.add(implied)
+                    todo.append(implied)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict that :func:`load_policy` reads back to an equal policy."""
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        """The policy as YAML, for ``rmalloc policy show``."""
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    def merged(self, override: Mapping[str, Any] | None) -> Policy:
+        """A new policy with ``override`` deep-merged over this one."""
+        if not override:
+            return self
+        return Policy.model_validate(deep_merge(self.to_dict(), override))
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into a copy of ``base``: mappings merge key by key, anything else
+    replaces. ``None`` as a value in ``override`` resets a key to ``None``."""
+    out: dict[str, Any] = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _default_dict() -> dict[str, Any]:
+    text = resources.files("allocator").joinpath("default_policy.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    assert isinstance(data, dict)
+    return data
+
+
+def default_policy() -> Policy:
+    """Policy v1 as shipped in ``default_policy.yaml``."""
+    return Policy.model_validate(_default_dict())
+
+
+def load_policy(source: str | Path | Mapping[str, Any] | Policy | None = None) -> Policy:
+    """The effective policy: the default with ``source`` merged over it.
+
+    Parameters
+    ----------
+    source
+        ``None`` for the default; a :class:`Policy` as is; a mapping of overrides; or the path of a
+        YAML or JSON file of overrides.
+
+    Raises
+    ------
+    allocator.errors.PolicyError
+        When the file cannot be read or the merged policy is invalid; the message names the file.
+    """
+    from allocator.errors import PolicyError
+
+    if isinstance(source, Policy):
+        return source
+    if source is None:
+        return default_policy()
+    where = "policy"
+    if isinstance(source, (str, Path)):
+        where = str(source)
+        try:
+            data = yaml.safe_load(Path(source).read_text("utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise PolicyError(f"{where}: cannot read policy: {exc}") from exc
+        if not isinstance(data, Mapping):
+            raise PolicyError(f"{where}: a policy file must hold a mapping, not {type(data).__name__}")
+    else:
+        data = source
+    try:
+        return Policy.model_validate(deep_merge(_default_dict(), data))
+    except ValueError as exc:
+        raise PolicyError(f"{where}: invalid policy: {exc}") from exc

@@ -1,0 +1,111 @@
+"""What a backend returns: the assignment, and an honest account of how good it is and why the
+solver stopped (after Pyomo's split of *termination* from *solution status*)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+import numpy.typing as npt
+
+
+class SolutionStatus(str, Enum):
+    """What the solution is."""
+
+    OPTIMAL = "optimal"  # every stage proven optimal
+    FEASIBLE = "feasible"  # a valid assignment, optimality not proven
+    INFEASIBLE = "infeasible"  # proven: no assignment meets the hard rules (e.g. required customers)
+    NO_SOLUTION = "no_solution"  # stopped before any valid assignment was found
+
+
+class Termination(str, Enum):
+    """Why the solver stopped."""
+
+    CONVERGED = "converged"  # proved what it could (optimal or infeasible)
+    TIME_LIMIT = "time_limit"
+    INTERRUPTED = "interrupted"  # stopped by the caller (cancel)
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """One objective stage of a lexicographic solve.
+
+    ``objective`` and ``bound`` are in the stage's natural sense: cover value (maximise; bound is an
+    upper bound), moves (minimise; bound is a lower bound), max utilisation (minimise; a ratio).
+    """
+
+    name: str
+    objective: float
+    bound: float
+    status: SolutionStatus
+    seconds: float
+
+    @property
+    def gap(self) -> float:
+        """Relative gap |bound - objective| / max(|objective|, 1e-9); 0 when proven optimal."""
+        if self.status == SolutionStatus.OPTIMAL:
+            return 0.0
+        return abs(self.bound - self.objective) / max(abs(self.objective), 1e-9)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve: every solve has a time limit, a seed and a worker count.
+
+    Attributes
+    ----------
+    time_limit : float
+        Seconds for the whole solve, all stages together (> 0).
+    seed : int
+        Random seed: the same seed, input and worker count give the same plan.
+    workers : int
+        Solver threads (1 gives determinism across machines; default 2, the size of our machines).
+    warm_start : bool
+        Start from ``Problem.hint`` (today's book) when the backend can.
+    log : bool
+        Let the solver print its log (never customer data; only model statistics).
+    """
+
+    time_limit: float = 30.0
+    seed: int = 0
+    workers: int = 2
+    warm_start: bool = True
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.time_limit > 0:
+            raise ValueError(f"time_limit must be > 0, got {self.time_limit}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be >= 1, got {self.workers}")
+
+
+@dataclass
+class Solution:
+    """An assignment with its stages, status and termination.
+
+    Attributes
+    ----------
+    assignment : numpy.ndarray of int64, shape (C,)
+        RM index per customer, -1 for none.
+    status, termination
+        What the solution is, and why the solver stopped.
+    stages : list of StageResult
+        One entry per objective stage solved, in order.
+    backend : str
+        Name of the backend that produced it.
+    seconds : float
+        Wall time of the whole solve.
+    """
+
+    assignment: npt.NDArray[np.int64]
+    status: SolutionStatus
+    termination: Termination
+    stages: list[StageResult] = field(default_factory=list)
+    backend: str = ""
+    seconds: float = 0.0
+
+    def stage(self, name: str) -> StageResult | None:
+        """The result of stage ``name``, if it was solved."""
+        return next((s for s in self.stages if s.name == name), None)

@@ -1,0 +1,3 @@
+from rmalloc.cli import run
+
+run()
