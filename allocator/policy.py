@@ -110,8 +110,11 @@ class Policy(_Strict):
         for line in ("retail", "corporate"):
             if line not in self.default_capacity or self.default_capacity[line] <= 0:  # type: ignore[index]
                 problems.append(f"default_capacity.{line} must be a number > 0")
-            if not any(t.line == line for t in self.tiers.values()):
-                problems.append(f"no tier for line {line!r}")
+            if not any(
+                t.line == line and t.aum_min is None and t.list_tier is None
+                for t in self.tiers.values()
+            ):
+                problems.append(f"line {line!r} needs a catch-all tier (no aum_min, no list_tier)")
         for name in set(self.tiers) & set(self.bands):
             problems.append(f"{name!r} is both a tier and a band")
         if len(set(self.objective)) != len(self.objective):

@@ -9,7 +9,9 @@ Objective, lexicographic, each stage over the optimum of the ones before:
 
 1. ``cover_value``: maximise the summed ``pair_value`` of the chosen pairs;
 2. ``continuity``: minimise the number of *moved* customers: ``current[c] >= 0`` and ``c`` is
-   assigned to an RM other than ``current[c]``;
+   assigned to an RM other than ``current[c]``; among plans with as few moves, minimise the
+   customers *dropped* (``current[c] >= 0`` and ``c`` unassigned) -- an exact tie-break, so a
+   customer is not left without an RM for an equally valued newcomer;
 3. ``balance``: minimise the largest utilisation ``load[r] / capacity[r]`` over RMs with capacity.
 
 Hard rules:
@@ -164,6 +166,11 @@ class Problem:
         """Stage-2 objective: customers with a keepable RM today who get another one."""
         a = np.asarray(assignment, dtype=np.int64)
         return int(((self.current >= 0) & (a >= 0) & (a != self.current)).sum())
+
+    def dropped(self, assignment: npt.ArrayLike) -> int:
+        """Customers with a keepable RM today who get none (stage-2 tie-break)."""
+        a = np.asarray(assignment, dtype=np.int64)
+        return int(((self.current >= 0) & (a < 0)).sum())
 
     def max_utilisation(self, assignment: npt.ArrayLike) -> float:
         """Stage-3 objective: the largest load / capacity over RMs with capacity > 0."""

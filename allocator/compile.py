@@ -1,0 +1,260 @@
+"""Compile an instance and a policy into the solver-neutral :class:`~allocator.problem.Problem`.
+
+This is the one place where rules become numbers: tiers, eligible pairs, workloads, values,
+capacities, locks, groups and one-to-one customers. Everything is vectorised; the per-class
+eligibility is expanded to customers with :func:`~allocator.eligibility.csr_expand`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from allocator.eligibility import (
+    BranchTable,
+    ClassPairs,
+    ClassTable,
+    RmTable,
+    build_classes,
+    csr_expand,
+    eligible_class_pairs,
+)
+from allocator.errors import InputError, InputIssue
+from allocator.instance import Instance
+from allocator.policy import Policy
+from allocator.problem import Problem
+from allocator.tiers import assign_tiers
+
+Ints = npt.NDArray[np.int64]
+
+# lock states per customer
+LOCK_NONE, LOCK_HELD, LOCK_BROKEN = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A problem together with what the plan needs to speak about it.
+
+    Attributes
+    ----------
+    problem : Problem
+        What the backends solve.
+    instance, policy
+        What it was compiled from.
+    tiers : pandas.DataFrame
+        :func:`~allocator.tiers.assign_tiers` of the customers.
+    branches, rms, classes, class_pairs
+        The flat tables eligibility was computed from (for reasons and explanations).
+    current_rm : numpy.ndarray of int64
+        Today's RM index per customer (-1: none, or an id no longer in rms.csv).
+    lock_state : numpy.ndarray of int64
+        ``LOCK_NONE``, ``LOCK_HELD`` (kept today's RM) or ``LOCK_BROKEN`` (locked, but today's RM
+        is inactive or no longer eligible: allocated like any other customer).
+    """
+
+    problem: Problem
+    instance: Instance
+    policy: Policy
+    tiers: pd.DataFrame
+    branches: BranchTable
+    rms: RmTable
+    classes: ClassTable
+    class_pairs: ClassPairs
+    current_rm: Ints
+    lock_state: Ints
+
+
+def weight_scale(workloads: npt.NDArray[np.float64]) -> int:
+    """The smallest power of ten that makes every workload an integer (workloads are points
+    like 8, 2, 1 in policy v1, but a user may set 1.5)."""
+    for scale in (1, 10, 100, 1000, 10000):
+        scaled = workloads * scale
+        if np.allclose(scaled, np.round(scaled), atol=1e-9):
+            return scale
+    return 10000
+
+
+def compile_problem(
+    instance: Instance,
+    policy: Policy,
+    *,
+    hint: pd.Series | None = None,
+) -> Compiled:
+    """Compile ``instance`` under ``policy``.
+
+    Parameters
+    ----------
+    instance
+        A validated instance (:func:`allocator.validation.load_instance`).
+    policy
+        The effective policy.
+    hint
+        Optional warm start: a Series customer_id -> rm_id (e.g. a previous plan). Without it the
+        hint is today's book wherever today's RM is still eligible.
+
+    Raises
+    ------
+    InputError
+        When locks conflict with each other (two on a one-to-one RM, members of one group locked
+        to different RMs, locked workload above an RM's capacity); the issues name the rows.
+    """
+    customers = instance.customers
+    tiers = assign_tiers(customers, policy)
+    branches = BranchTable.build(instance.branches, policy)
+    rms = RmTable.build(instance.rms, branches, policy)
+    classes = build_classes(customers, tiers, branches, rms, policy)
+    cpairs = eligible_class_pairs(classes, rms, branches, policy)
+
+    n = len(customers)
+    # expand class pairs to customers: pairs of class k are cpairs[start[k]:start[k]+count[k]]
+    class_count = np.bincount(cpairs.k, minlength=classes.n).astype(np.int64)
+    class_start = np.cumsum(class_count) - class_count
+    cls_of = classes.class_of
+    cust_count = np.where(cls_of >= 0, class_count[np.maximum(cls_of, 0)] if classes.n else 0, 0)
+    cust_start = np.where(cls_of >= 0, class_start[np.maximum(cls_of, 0)] if classes.n else 0, 0)
+    pc, pos = csr_expand(cust_start, cust_count)
+    pr = cpairs.r[pos]
+
+    current_rm = np.array(
+        [rms.index.get(x, -1) if x else -1 for x in customers["current_rm_id"]], dtype=np.int64
+    )
+    current = _keepable_current(pc, pr, current_rm, n, rms.ids.shape[0])
+
+    locked = customers["locked"].to_numpy(dtype=bool) & policy.rules.locks
+    lock_state = np.where(locked, np.where(current >= 0, LOCK_HELD, LOCK_BROKEN), LOCK_NONE)
+    lock_state = np.where(locked & (cls_of < 0), LOCK_BROKEN, lock_state)  # pooled: no RM at all
+    held = lock_state == LOCK_HELD
+    keep = ~held[pc] | (pr == current[pc])
+    pc, pr = pc[keep], pr[keep]
+
+    workload = tiers["workload"].to_numpy(dtype=float)
+    scale = weight_scale(workload[cls_of >= 0]) if (cls_of >= 0).any() else 1
+    w_int = np.round(workload * scale).astype(np.int64)
+    capacity = np.floor(rms.capacity * scale + 1e-9).astype(np.int64)
+    priority = tiers["priority"].to_numpy(dtype=np.int64)
+
+    group = _group_index(customers, cls_of, policy)
+    exclusive = np.zeros(n, dtype=bool)
+    exclusive[cls_of >= 0] = classes.one_to_one[cls_of[cls_of >= 0]]
+
+    _check_lock_conflicts(customers, held, current, w_int, capacity, group, exclusive, rms)
+
+    hint_idx = current.astype(np.int32)
+    if hint is not None:
+        mapped = customers["customer_id"].map(hint).fillna("")
+        hint_idx = np.array([rms.index.get(x, -1) for x in mapped], dtype=np.int32)
+
+    problem = Problem(
+        customer_ids=customers["customer_id"].to_numpy(dtype=object),
+        rm_ids=rms.ids,
+        pair_customer=pc.astype(np.int32),
+        pair_rm=pr.astype(np.int32),
+        pair_weight=w_int[pc],
+        pair_value=priority[pc],
+        capacity=capacity,
+        required=held,
+        group=group,
+        exclusive=exclusive,
+        current=current.astype(np.int32),
+        hint=hint_idx,
+        weight_scale=scale,
+        stages=tuple(policy.objective),
+    )
+    return Compiled(
+        problem=problem,
+        instance=instance,
+        policy=policy,
+        tiers=tiers,
+        branches=branches,
+        rms=rms,
+        classes=classes,
+        class_pairs=cpairs,
+        current_rm=current_rm,
+        lock_state=lock_state,
+    )
+
+
+def _keepable_current(pc: Ints, pr: Ints, current_rm: Ints, n: int, n_rms: int) -> Ints:
+    """Today's RM where the pair (customer, today's RM) is eligible, else -1."""
+    key = pc * (n_rms + 1) + pr
+    want = np.arange(n, dtype=np.int64) * (n_rms + 1) + current_rm
+    pos = np.searchsorted(key, want)
+    ok = (current_rm >= 0) & (pos < key.shape[0])
+    pos = np.minimum(pos, max(key.shape[0] - 1, 0))
+    if key.shape[0]:
+        ok &= key[pos] == want
+    else:
+        ok[:] = False
+    return np.where(ok, current_rm, -1)
+
+
+def _group_index(customers: pd.DataFrame, cls_of: Ints, policy: Policy) -> npt.NDArray[np.int32]:
+    """Group index of customers in groups of two or more that get RMs; -1 otherwise."""
+    n = len(customers)
+    out = np.full(n, -1, dtype=np.int32)
+    if not policy.rules.groups_share_rm:
+        return out
+    gid = customers["group_id"].to_numpy(dtype=object)
+    member = (gid != "") & (cls_of >= 0)
+    if not member.any():
+        return out
+    codes, uniques = pd.factorize(gid[member])
+    sizes = np.bincount(codes)
+    real = sizes[codes] >= 2
+    _, dense = np.unique(codes[real], return_inverse=True)
+    idx = np.flatnonzero(member)
+    out[idx[real]] = dense.astype(np.int32)
+    return out
+
+
+def _check_lock_conflicts(
+    customers: pd.DataFrame,
+    held: npt.NDArray[np.bool_],
+    current: Ints,
+    weight: Ints,
+    capacity: Ints,
+    group: npt.NDArray[np.int32],
+    exclusive: npt.NDArray[np.bool_],
+    rms: RmTable,
+) -> None:
+    """Held locks that cannot all be honoured make the input invalid; name every row."""
+    issues: list[InputIssue] = []
+    rows = np.flatnonzero(held)
+    if rows.size == 0:
+        return
+    ids = customers["customer_id"].to_numpy(dtype=object)
+
+    def issue(row: int, column: str, message: str) -> InputIssue:
+        return InputIssue("customers", int(row) + 2, column, str(customers[column].iat[row]), message)
+
+    frame = pd.DataFrame({"row": rows, "rm": current[rows], "w": weight[rows]})
+    frame["unit"] = np.where(group[rows] >= 0, group[rows].astype(np.int64), -1 - rows)
+    frame["excl"] = exclusive[rows]
+    for rm, part in frame.groupby("rm"):
+        rm_id = rms.ids[int(rm)]
+        total = int(part["w"].sum())
+        if total > capacity[int(rm)]:
+            names = ", ".join(f"row {r + 2}" for r in part["row"])
+            for r in part["row"]:
+                issues.append(
+                    issue(r, "locked", f"locked workload on RM {rm_id} exceeds its capacity ({names})")
+                )
+        if part["excl"].any() and part["unit"].nunique() > 1:
+            names = ", ".join(f"row {r + 2} ({ids[r]})" for r in part["row"])
+            for r in part["row"]:
+                issues.append(
+                    issue(r, "locked", f"locks conflict on one-to-one RM {rm_id}: {names}")
+                )
+    grouped = frame[frame["unit"] >= 0]
+    for _, part in grouped.groupby("unit"):
+        if part["rm"].nunique() > 1:
+            names = ", ".join(f"row {r + 2} -> {rms.ids[m]}" for r, m in zip(part["row"], part["rm"], strict=True))
+            for r in part["row"]:
+                issues.append(
+                    issue(r, "current_rm_id", f"members of group {customers['group_id'].iat[r]} are locked to different RMs: {names}")
+                )
+    if issues:
+        raise InputError(issues)

@@ -1,0 +1,143 @@
+"""``rmalloc allocate``: the batch allocation of a bank, files in, plan out."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from allocator.backends import Progress, SolveControl
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "allocate",
+        help="allocate customers to RMs and write the plan",
+        description="Allocate customers to RMs under a policy; write plan.csv (and KPIs).",
+    )
+    src = p.add_argument_group("input (contract v1: CSV, Parquet or Excel)")
+    src.add_argument("--customers", type=Path, help="customers file")
+    src.add_argument("--rms", type=Path, help="RMs file")
+    src.add_argument("--branches", type=Path, help="branches file (optional)")
+    src.add_argument("--sample", action="store_true", help="use the bundled sample bank")
+    p.add_argument("--policy", type=Path, help="policy overrides (YAML/JSON) over policy v1")
+    p.add_argument("--out", type=Path, required=True, help="plan CSV to write")
+    p.add_argument("--kpis", type=Path, help="also write the KPIs as JSON")
+    p.add_argument("--time-limit", type=float, default=30.0, help="seconds (default 30)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--workers", type=int, default=2, help="solver threads (default 2)")
+    p.add_argument("--backend", default="auto", help="auto, cpsat, greedy, ... (default auto)")
+    p.add_argument("--json", action="store_true", help="print the KPIs as JSON, not a table")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=run)
+
+
+def input_paths(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """(customers, rms, branches) from --sample or the three file options."""
+    if args.sample:
+        from allocator.generator import sample_bank_paths
+
+        paths = sample_bank_paths()
+        return paths["customers"], paths["rms"], paths["branches"]
+    if args.customers is None or args.rms is None:
+        raise SystemExit("rmalloc: --customers and --rms are required (or --sample)")
+    return args.customers, args.rms, args.branches
+
+
+def run(args: argparse.Namespace) -> int:
+    from allocator import allocate
+    from allocator.kpis import kpi_table
+
+    customers, rms, branches = input_paths(args)
+    control = SolveControl()
+    bar = _ProgressBar(args.time_limit, enabled=not args.quiet and sys.stderr.isatty())
+    control.on_progress = bar.update
+    with bar:
+        plan = allocate(
+            customers,
+            rms,
+            branches,
+            args.policy,
+            backend=args.backend,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            workers=args.workers,
+            control=control,
+        )
+    _atomic_write(args.out, plan.to_csv() or "")
+    if args.kpis:
+        _atomic_write(args.kpis, plan.kpis_json())
+    if args.quiet:
+        return 0
+    if args.json:
+        print(plan.kpis_json())
+    else:
+        _print_table(kpi_table(plan.kpis))
+        print(f"plan written to {args.out}")
+    return 0
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write via a temporary file and a rename, so a failure never leaves a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _print_table(rows: list[tuple[str, str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Allocation KPIs", show_header=False)
+    table.add_column("metric", style="bold")
+    table.add_column("value")
+    for label, value in rows:
+        table.add_row(label, value)
+    Console().print(table)
+
+
+class _ProgressBar:
+    """A time bar on stderr while the solver runs, showing the stage and the best objective."""
+
+    def __init__(self, limit: float, enabled: bool):
+        self.limit = limit
+        self.enabled = enabled
+        self.text = "compiling"
+        self._stop = threading.Event()
+
+    def update(self, progress: Progress) -> None:
+        self.text = f"{progress.stage}: {progress.objective:.6g} (bound {progress.bound:.6g})"
+
+    def __enter__(self) -> _ProgressBar:
+        if self.enabled:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self.enabled:
+            self._thread.join()
+
+    def _run(self) -> None:
+        from tqdm import tqdm
+
+        t0 = time.monotonic()
+        with tqdm(total=round(self.limit, 1), unit="s", file=sys.stderr, leave=False) as bar:
+            while not self._stop.wait(0.25):
+                bar.n = round(min(time.monotonic() - t0, self.limit), 1)
+                bar.set_description(self.text, refresh=False)
+                bar.refresh()
+
+
