@@ -160,6 +160,7 @@ def compile_problem(
         exclusive=exclusive,
         current=current.astype(np.int32),
         hint=hint_idx,
+        klass=np.where(held, -1, cls_of).astype(np.int32),
         weight_scale=scale,
         stages=tuple(policy.objective),
     )

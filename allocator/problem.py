@@ -63,6 +63,10 @@ class Problem:
         such a customer another RM is a *move*.
     hint : numpy.ndarray of int32, shape (C,)
         A warm start (an RM index or -1); backends may ignore it.
+    klass : numpy.ndarray of int32, shape (C,), optional
+        Aggregation hint: customers with the same ``klass >= 0`` have identical pairs, weights
+        and values (they differ at most in ``current``, ``hint``, ``group`` and ``exclusive``);
+        -1 for a customer to be treated alone. ``None`` when unknown (e.g. GAP instances).
     weight_scale : int
         ``pair_weight`` = policy workload points x ``weight_scale`` (to keep weights integral).
     stages : tuple of str
@@ -81,6 +85,7 @@ class Problem:
     exclusive: BoolArray
     current: Int32Array
     hint: Int32Array
+    klass: Int32Array | None = None
     weight_scale: int = 1
     stages: tuple[str, ...] = ("cover_value", "continuity", "balance")
     _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
