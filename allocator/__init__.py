@@ -35,7 +35,7 @@ def __getattr__(name: str) -> Any:
 
         return Plan
     if name == "recommend":
-        from allocator.recommend import recommend
+        from allocator.recommendation import recommend
 
         return recommend
     if name == "check_plan":
