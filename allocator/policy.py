@@ -8,6 +8,7 @@ number lives in code: everything the rules need comes from a :class:`Policy`.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -183,16 +184,25 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return out
 
 
+@functools.cache
+def _default_text() -> str:
+    return resources.files("allocator").joinpath("default_policy.yaml").read_text("utf-8")
+
+
+@functools.cache
+def _default_frozen() -> Policy:
+    return Policy.model_validate(yaml.safe_load(_default_text()))
+
+
 def _default_dict() -> dict[str, Any]:
-    text = resources.files("allocator").joinpath("default_policy.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.safe_load(_default_text())
     assert isinstance(data, dict)
     return data
 
 
 def default_policy() -> Policy:
-    """Policy v1 as shipped in ``default_policy.yaml``."""
-    return Policy.model_validate(_default_dict())
+    """Policy v1 as shipped in ``default_policy.yaml`` (parsed once; policies are immutable)."""
+    return _default_frozen()
 
 
 def load_policy(source: str | Path | Mapping[str, Any] | Policy | None = None) -> Policy:
