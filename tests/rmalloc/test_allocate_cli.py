@@ -1,0 +1,98 @@
+"""``rmalloc allocate`` and ``rmalloc policy show`` as a user runs them (subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import frames
+
+RMALLOC = [sys.executable, "-m", "rmalloc"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*RMALLOC, *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    c, r, b = frames(
+        [{"capacity": 2}, {"branch_id": "C0", "unit": "wealth_center", "certifications": "CFP"}],
+        [{"aum": 300_000}, {"aum": 300_000, "current_rm_id": "M1"}, {"aum": 7_000_000}],
+    )
+    out = {}
+    for name, frame in (("customers", c), ("rms", r), ("branches", b)):
+        out[name] = tmp_path / f"{name}.csv"
+        frame.to_csv(out[name], index=False)
+    return out
+
+
+def test_allocate_writes_plan_and_kpis(files, tmp_path):
+    plan, kpis = tmp_path / "out" / "plan.csv", tmp_path / "kpis.json"
+    res = run(
+        "allocate", "--customers", str(files["customers"]), "--rms", str(files["rms"]),
+        "--branches", str(files["branches"]), "--time-limit", "5", "--seed", "3",
+        "--out", str(plan), "--kpis", str(kpis),
+    )
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(plan, keep_default_na=False, dtype=str)
+    assert table["rm_id"].tolist() == ["M1", "M1", "M2"]
+    assert table["status"].tolist() == ["new", "kept", "new"]
+    assert json.loads(kpis.read_text())["assigned"] == 3
+    assert "cover value" in res.stdout
+
+
+def test_bad_input_exits_2_and_writes_nothing(files, tmp_path):
+    text = files["customers"].read_text().replace("300000", "-5", 1)
+    files["customers"].write_text(text)
+    rms = files["rms"].read_text().replace("retail", "retial", 1)
+    files["rms"].write_text(rms)
+    plan = tmp_path / "plan.csv"
+    res = run(
+        "allocate", "--customers", str(files["customers"]), "--rms", str(files["rms"]),
+        "--branches", str(files["branches"]), "--out", str(plan),
+    )
+    assert res.returncode == 2
+    assert "customers.csv, row 2, column aum, value '-5'" in res.stderr
+    assert "rms.csv, row 2, column line, value 'retial'" in res.stderr
+    assert not plan.exists()
+
+
+def test_conflicting_locks_exit_2(files, tmp_path):
+    c = pd.read_csv(files["customers"], keep_default_na=False, dtype=str)
+    c["current_rm_id"] = "M1"
+    c["locked"] = "true"
+    c.loc[2, ["current_rm_id", "locked"]] = ["", ""]
+    c.loc[0, "aum"] = "300000"
+    r = pd.read_csv(files["rms"], keep_default_na=False, dtype=str)
+    r.loc[0, "capacity"] = "1"
+    c.to_csv(files["customers"], index=False)
+    r.to_csv(files["rms"], index=False)
+    res = run(
+        "allocate", "--customers", str(files["customers"]), "--rms", str(files["rms"]),
+        "--branches", str(files["branches"]), "--out", str(tmp_path / "p.csv"),
+    )
+    assert res.returncode == 2
+    assert "row 2" in res.stderr and "row 3" in res.stderr and "capacity" in res.stderr
+
+
+def test_policy_show_merges_overrides(tmp_path):
+    override = tmp_path / "p.yaml"
+    override.write_text("tiers:\n  private: {aum_min: 8000000}\n")
+    res = run("policy", "show", "--policy", str(override), "--format", "json")
+    assert res.returncode == 0, res.stderr
+    policy = json.loads(res.stdout)
+    assert policy["tiers"]["private"]["aum_min"] == 8_000_000
+    assert policy["tiers"]["high"]["aum_min"] == 500_000
+
+
+def test_bad_policy_exits_2(tmp_path):
+    override = tmp_path / "p.yaml"
+    override.write_text("tiers:\n  private: {min_grade: wizard}\n")
+    res = run("policy", "show", "--policy", str(override))
+    assert res.returncode == 2
+    assert "wizard" in res.stderr and str(override) in res.stderr
