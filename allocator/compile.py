@@ -202,7 +202,7 @@ def _group_index(customers: pd.DataFrame, cls_of: Ints, policy: Policy) -> npt.N
     member = (gid != "") & (cls_of >= 0)
     if not member.any():
         return out
-    codes, uniques = pd.factorize(gid[member])
+    codes, _ = pd.factorize(gid[member])
     sizes = np.bincount(codes)
     real = sizes[codes] >= 2
     _, dense = np.unique(codes[real], return_inverse=True)
@@ -229,19 +229,24 @@ def _check_lock_conflicts(
     ids = customers["customer_id"].to_numpy(dtype=object)
 
     def issue(row: int, column: str, message: str) -> InputIssue:
-        return InputIssue("customers", int(row) + 2, column, str(customers[column].iat[row]), message)
+        return InputIssue(
+            "customers", int(row) + 2, column, str(customers[column].iat[row]), message
+        )
 
     frame = pd.DataFrame({"row": rows, "rm": current[rows], "w": weight[rows]})
     frame["unit"] = np.where(group[rows] >= 0, group[rows].astype(np.int64), -1 - rows)
     frame["excl"] = exclusive[rows]
-    for rm, part in frame.groupby("rm"):
-        rm_id = rms.ids[int(rm)]
+    for _, part in frame.groupby("rm"):
+        rm = int(part["rm"].to_numpy()[0])
+        rm_id = rms.ids[rm]
         total = int(part["w"].sum())
-        if total > capacity[int(rm)]:
+        if total > capacity[rm]:
             names = ", ".join(f"row {r + 2}" for r in part["row"])
             for r in part["row"]:
                 issues.append(
-                    issue(r, "locked", f"locked workload on RM {rm_id} exceeds its capacity ({names})")
+                    issue(
+                        r, "locked", f"locked workload on RM {rm_id} exceeds its capacity ({names})"
+                    )
                 )
         if part["excl"].any() and part["unit"].nunique() > 1:
             names = ", ".join(f"row {r + 2} ({ids[r]})" for r in part["row"])
@@ -252,10 +257,17 @@ def _check_lock_conflicts(
     grouped = frame[frame["unit"] >= 0]
     for _, part in grouped.groupby("unit"):
         if part["rm"].nunique() > 1:
-            names = ", ".join(f"row {r + 2} -> {rms.ids[m]}" for r, m in zip(part["row"], part["rm"], strict=True))
+            names = ", ".join(
+                f"row {r + 2} -> {rms.ids[m]}" for r, m in zip(part["row"], part["rm"], strict=True)
+            )
             for r in part["row"]:
                 issues.append(
-                    issue(r, "current_rm_id", f"members of group {customers['group_id'].iat[r]} are locked to different RMs: {names}")
+                    issue(
+                        r,
+                        "current_rm_id",
+                        f"members of group {customers['group_id'].iat[r]} are locked to "
+                        f"different RMs: {names}",
+                    )
                 )
     if issues:
         raise InputError(issues)

@@ -16,7 +16,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocator.instance import Instance
 from allocator.policy import Policy
 from allocator.tiers import combined_requirements
 
@@ -127,7 +126,11 @@ class ClassTable:
 
 
 def build_classes(
-    customers: pd.DataFrame, tiers: pd.DataFrame, branches: BranchTable, rms: RmTable, policy: Policy
+    customers: pd.DataFrame,
+    tiers: pd.DataFrame,
+    branches: BranchTable,
+    rms: RmTable,
+    policy: Policy,
 ) -> ClassTable:
     """Group non-pooled customers into classes of identical eligibility."""
     keys = pd.DataFrame(
@@ -146,7 +149,10 @@ def build_classes(
         class_of[open_] = codes.to_numpy(dtype=np.int64)
     grade = {g: i for i, g in enumerate(policy.grades)}
     level = {lv: i for i, lv in enumerate(policy.branch_levels)}
-    reqs = [combined_requirements(policy, t, b) for t, b in zip(uniq["base_tier"], uniq["band"], strict=True)]
+    reqs = [
+        combined_requirements(policy, t, b)
+        for t, b in zip(uniq["base_tier"], uniq["band"], strict=True)
+    ]
     one_to_one = np.array([r.one_to_one and policy.rules.one_to_one for r in reqs], dtype=bool)
     return ClassTable(
         class_of=class_of,
@@ -159,7 +165,9 @@ def build_classes(
             [sum(rms.cert_bits[c] for c in r.certifications) for r in reqs], dtype=np.int64
         ),
         certs=[tuple(r.certifications) for r in reqs],
-        min_grade=np.array([grade[r.min_grade] if r.min_grade else -1 for r in reqs], dtype=np.int64),
+        min_grade=np.array(
+            [grade[r.min_grade] if r.min_grade else -1 for r in reqs], dtype=np.int64
+        ),
         min_level=np.array(
             [level[r.min_branch_level] if r.min_branch_level else -1 for r in reqs], dtype=np.int64
         ),
@@ -227,7 +235,9 @@ def csr_expand(starts: Ints, counts: Ints) -> tuple[Ints, Ints]:
     total = int(counts.sum())
     owner = np.repeat(np.arange(counts.shape[0], dtype=np.int64), counts)
     first = np.cumsum(counts) - counts
-    pos = np.asarray(starts, dtype=np.int64)[owner] + (np.arange(total, dtype=np.int64) - first[owner])
+    pos = np.asarray(starts, dtype=np.int64)[owner] + (
+        np.arange(total, dtype=np.int64) - first[owner]
+    )
     return owner, pos
 
 
@@ -284,9 +294,7 @@ def eligible_class_pairs(
     return ClassPairs(k=k, r=r, funnel=funnel, first_empty=first_empty)
 
 
-def pair_is_eligible(
-    customer_class: Ints, rm: Ints, pairs: ClassPairs, n_rms: int
-) -> Bools:
+def pair_is_eligible(customer_class: Ints, rm: Ints, pairs: ClassPairs, n_rms: int) -> Bools:
     """Whether each (class, RM) is an eligible pair (vectorised lookup)."""
     key = pairs.k * (n_rms + 1) + pairs.r
     want = customer_class * (n_rms + 1) + rm
@@ -296,7 +304,9 @@ def pair_is_eligible(
     return ok & (key[pos] == want) if key.shape[0] else np.zeros_like(ok)
 
 
-def failed_rule(k: int, r: int, cls: ClassTable, rms: RmTable, br: BranchTable, policy: Policy) -> str:
+def failed_rule(
+    k: int, r: int, cls: ClassTable, rms: RmTable, br: BranchTable, policy: Policy
+) -> str:
     """The first rule the pair (class ``k``, RM ``r``) breaks, or "" if none (for explanations)."""
     kk = np.array([k], dtype=np.int64)
     rr = np.array([r], dtype=np.int64)
@@ -305,7 +315,9 @@ def failed_rule(k: int, r: int, cls: ClassTable, rms: RmTable, br: BranchTable, 
     if not rms.active[r]:  # the most telling reason first: the RM left or is on leave
         return "active"
     if policy.rules.branch_scope and not (
-        cls.branch[k] >= 0 and rms.branch[r] >= 0 and br.is_ancestor_or_self(rms.branch[rr], cls.branch[kk])[0]
+        cls.branch[k] >= 0
+        and rms.branch[r] >= 0
+        and br.is_ancestor_or_self(rms.branch[rr], cls.branch[kk])[0]
     ):
         return "scope"
     for name, rule in PAIR_RULES:

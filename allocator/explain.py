@@ -47,7 +47,7 @@ def explain_customer(plan: Plan, customer_id: str) -> dict[str, Any]:
     req = combined_requirements(compiled.policy, str(tiers["base_tier"]), str(tiers["band"]))
     out["rules"] = _rule_texts(compiled, c, req)
     out["funnel"] = {
-        stage: int(compiled.class_pairs.funnel[stage].iat[k]) for stage in FUNNEL_STAGES
+        stage: int(compiled.class_pairs.funnel[stage].to_numpy()[k]) for stage in FUNNEL_STAGES
     }
     loads = p.loads(plan.solution.assignment) / p.weight_scale
     cap = p.capacity / p.weight_scale

@@ -137,16 +137,27 @@ def kpi_table(kpis: dict[str, Any]) -> list[tuple[str, str]]:
                 f"min {u['min']:.0%}  p50 {u['p50']:.0%}  p95 {u['p95']:.0%}  max {u['max']:.0%}",
             )
         )
-    rows.append((f"RMs >= {OVER:.0%} / < {UNDER:.0%} loaded", f"{kpis['overloaded_rms']} / {kpis['underloaded_rms']}"))
+    rows.append(
+        (
+            f"RMs >= {OVER:.0%} / < {UNDER:.0%} loaded",
+            f"{kpis['overloaded_rms']} / {kpis['underloaded_rms']}",
+        )
+    )
     for code, v in kpis["unassigned_reasons"].items():
         rows.append((f"unassigned: {code}", str(v)))
     solve = kpis["solve"]
-    rows.append(("solve", f"{solve['backend']} {solve['status']} ({solve['termination']}) {solve['seconds']}s"))
+    rows.append(
+        (
+            "solve",
+            f"{solve['backend']} {solve['status']} ({solve['termination']}) {solve['seconds']}s",
+        )
+    )
     for st in solve["stages"]:
         rows.append(
             (
                 f"  stage {st['name']}",
-                f"{st['objective']:.6g} (bound {st['bound']:.6g}, gap {st['gap']:.2%}, {st['status']})",
+                f"{st['objective']:.6g} (bound {st['bound']:.6g}, "
+                f"gap {st['gap']:.2%}, {st['status']})",
             )
         )
     return rows

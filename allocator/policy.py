@@ -18,8 +18,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Line = Literal["retail", "corporate"]
+Stage = Literal["cover_value", "continuity", "balance"]
 UNITS: tuple[str, ...] = ("outlet", "vip_center", "wealth_center", "marketing")
 OBJECTIVE_STAGES: tuple[str, ...] = ("cover_value", "continuity", "balance")
+
+
+_STAGES: tuple[Stage, ...] = ("cover_value", "continuity", "balance")
 
 
 class _Strict(BaseModel):
@@ -90,9 +94,7 @@ class Policy(_Strict):
     tiers: dict[str, Tier]
     bands: dict[str, Band] = Field(default_factory=dict)
     rules: Rules = Field(default_factory=Rules)
-    objective: list[Literal["cover_value", "continuity", "balance"]] = Field(
-        default_factory=lambda: list(OBJECTIVE_STAGES)
-    )
+    objective: list[Stage] = Field(default_factory=lambda: list(_STAGES))
 
     @model_validator(mode="after")
     def _check_references(self) -> Policy:

@@ -4,22 +4,24 @@ solver stopped (after Pyomo's split of *termination* from *solution status*)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 
 
-class SolutionStatus(str, Enum):
+class SolutionStatus(StrEnum):
     """What the solution is."""
 
     OPTIMAL = "optimal"  # every stage proven optimal
     FEASIBLE = "feasible"  # a valid assignment, optimality not proven
-    INFEASIBLE = "infeasible"  # proven: no assignment meets the hard rules (e.g. required customers)
+    INFEASIBLE = (
+        "infeasible"  # proven: no assignment meets the hard rules (e.g. required customers)
+    )
     NO_SOLUTION = "no_solution"  # stopped before any valid assignment was found
 
 
-class Termination(str, Enum):
+class Termination(StrEnum):
     """Why the solver stopped."""
 
     CONVERGED = "converged"  # proved what it could (optimal or infeasible)

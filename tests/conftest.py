@@ -51,7 +51,9 @@ def frames(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Contract tables (as strings, like files) from short row dicts with defaults filled in."""
     rm_rows = [{**RM_DEFAULTS, "rm_id": f"M{i + 1}", **r} for i, r in enumerate(rms)]
-    cust_rows = [{**CUSTOMER_DEFAULTS, "customer_id": f"K{i + 1}", **c} for i, c in enumerate(customers)]
+    cust_rows = [
+        {**CUSTOMER_DEFAULTS, "customer_id": f"K{i + 1}", **c} for i, c in enumerate(customers)
+    ]
     branches = pd.DataFrame(tree, columns=["branch_id", "parent_id", "level"])
     return (
         pd.DataFrame(cust_rows).astype(str),

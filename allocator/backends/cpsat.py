@@ -4,7 +4,8 @@ Model (one Boolean per eligible pair, ``x[p]``):
 
 - at most one RM per customer (exactly one when required);
 - capacity: ``sum(weight[p] * x[p]) <= capacity[r]`` per RM, written only where it can bind;
-- groups: ``y[g, r]`` says group ``g`` uses RM ``r``; ``x[p] -> y[g, r]``; at most one ``y`` per group;
+- groups: ``y[g, r]`` says group ``g`` uses RM ``r``; ``x[p] -> y[g, r]``; at most one ``y``
+  per group;
 - one-to-one: ``d[r]`` says RM ``r`` is dedicated; an exclusive pair implies it, and a dedicated RM
   serves at most one *unit* (a group, or a customer outside any group).
 
@@ -70,7 +71,10 @@ class _Model:
         w = problem.pair_weight
         for r, ps in enumerate(self.rm_pairs):
             if ps.size and int(w[ps].sum()) > int(problem.capacity[r]):
-                m.add(cp.LinearExpr.weighted_sum([x[p] for p in ps], w[ps].tolist()) <= int(problem.capacity[r]))
+                m.add(
+                    cp.LinearExpr.weighted_sum([x[p] for p in ps], w[ps].tolist())
+                    <= int(problem.capacity[r])
+                )
 
         self._groups(m)
         self._one_to_one(m)
@@ -237,7 +241,9 @@ class CpSatBackend(Backend):
             now = time.monotonic()
             remaining = deadline - now
             if remaining <= 0.01 or stop_flag.is_set():
-                termination = Termination.INTERRUPTED if stop_flag.is_set() else Termination.TIME_LIMIT
+                termination = (
+                    Termination.INTERRUPTED if stop_flag.is_set() else Termination.TIME_LIMIT
+                )
                 break
             last = i == len(names) - 1
             budget = remaining if last else remaining * STAGE_SHARE.get(name, 0.5)
@@ -255,9 +261,7 @@ class CpSatBackend(Backend):
             prm.log_search_progress = options.log
             watcher = _Watcher(cp, name, control, t0, scale)
             done = threading.Event()
-            stopper = threading.Thread(
-                target=_stop_on, args=(stop_flag, done, solver), daemon=True
-            )
+            stopper = threading.Thread(target=_stop_on, args=(stop_flag, done, solver), daemon=True)
             stopper.start()
             status = solver.solve(built.model, watcher.callback)
             done.set()
@@ -274,15 +278,19 @@ class CpSatBackend(Backend):
                     shown = float(problem.moves(best))
                     shown_bound = float(np.floor((bound + built.keepable) / k1 + 1e-9))
                 stages.append(StageResult(name, shown, shown_bound, st, secs))
-                self._fix(built, name, expr, sense, int(round(obj)), optimal=status == cp.OPTIMAL)
+                self._fix(built, name, expr, sense, round(obj), optimal=status == cp.OPTIMAL)
                 if status != cp.OPTIMAL:
                     termination = (
                         Termination.INTERRUPTED if stop_flag.is_set() else Termination.TIME_LIMIT
                     )
             elif status == cp.INFEASIBLE:
-                return self._no_solution(problem, SolutionStatus.INFEASIBLE, Termination.CONVERGED, t0)
+                return self._no_solution(
+                    problem, SolutionStatus.INFEASIBLE, Termination.CONVERGED, t0
+                )
             else:  # UNKNOWN: no solution in time; keep the warm start if it is valid
-                termination = Termination.INTERRUPTED if stop_flag.is_set() else Termination.TIME_LIMIT
+                termination = (
+                    Termination.INTERRUPTED if stop_flag.is_set() else Termination.TIME_LIMIT
+                )
                 if have_solution:
                     obj = self._evaluate(problem, name, best)
                     bound = solver.best_objective_bound * scale if i == 0 else obj

@@ -139,5 +139,3 @@ class _ProgressBar:
                 bar.n = round(min(time.monotonic() - t0, self.limit), 1)
                 bar.set_description(self.text, refresh=False)
                 bar.refresh()
-
-

@@ -33,7 +33,9 @@ def tiny_banks(draw: st.DrawFn, max_customers: int = 6, max_rms: int = 4):
                 "grade": draw(st.sampled_from(["rm", "intermediate", "senior"])),
                 "certifications": draw(st.sampled_from(["", "AFP", "CFP"])),
                 "branch_id": draw(st.sampled_from(BRANCHES)),
-                "unit": draw(st.sampled_from(["outlet", "vip_center", "wealth_center", "marketing"])),
+                "unit": draw(
+                    st.sampled_from(["outlet", "vip_center", "wealth_center", "marketing"])
+                ),
                 "capacity": draw(st.sampled_from(["", "1", "2", "3", "9", "16"])),
                 "active": draw(st.sampled_from(["true", "true", "true", "false"])),
             }
@@ -49,7 +51,9 @@ def tiny_banks(draw: st.DrawFn, max_customers: int = 6, max_rms: int = 4):
                 "aum": draw(st.sampled_from(AUMS)),
                 "annual_contribution": draw(st.sampled_from(CONTRIBUTIONS)),
                 "list_tier": draw(st.sampled_from(lists)),
-                "group_id": draw(st.sampled_from(["", "", "G1", "G2"])) if segment == "corporate" else "",
+                "group_id": draw(st.sampled_from(["", "", "G1", "G2"]))
+                if segment == "corporate"
+                else "",
                 "current_rm_id": draw(st.sampled_from(["", *[f"M{i + 1}" for i in range(n_rms)]])),
                 "locked": draw(st.sampled_from(["", "", "", "true"])),
             }

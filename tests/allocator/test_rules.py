@@ -117,8 +117,14 @@ def test_one_to_one_rm_serves_its_whole_group(bank):
 
 @pytest.mark.parametrize(
     ("list_tier", "rm_branch", "served"),
-    [("hq", "C0", False), ("hq", "P0", True), ("province", "H0", True), ("city", "C0", True),
-     ("city", "C0S1", False), ("", "C0S1O1", True)],
+    [
+        ("hq", "C0", False),
+        ("hq", "P0", True),
+        ("province", "H0", True),
+        ("city", "C0", True),
+        ("city", "C0S1", False),
+        ("", "C0S1O1", True),
+    ],
 )
 def test_list_tiers_need_branch_level(bank, list_tier, rm_branch, served):
     rms = [{"line": "corporate", "branch_id": rm_branch, "unit": "marketing"}]

@@ -34,9 +34,21 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def test_allocate_writes_plan_and_kpis(files, tmp_path):
     plan, kpis = tmp_path / "out" / "plan.csv", tmp_path / "kpis.json"
     res = run(
-        "allocate", "--customers", str(files["customers"]), "--rms", str(files["rms"]),
-        "--branches", str(files["branches"]), "--time-limit", "5", "--seed", "3",
-        "--out", str(plan), "--kpis", str(kpis),
+        "allocate",
+        "--customers",
+        str(files["customers"]),
+        "--rms",
+        str(files["rms"]),
+        "--branches",
+        str(files["branches"]),
+        "--time-limit",
+        "5",
+        "--seed",
+        "3",
+        "--out",
+        str(plan),
+        "--kpis",
+        str(kpis),
     )
     assert res.returncode == 0, res.stderr
     table = pd.read_csv(plan, keep_default_na=False, dtype=str)
@@ -53,8 +65,15 @@ def test_bad_input_exits_2_and_writes_nothing(files, tmp_path):
     files["rms"].write_text(rms)
     plan = tmp_path / "plan.csv"
     res = run(
-        "allocate", "--customers", str(files["customers"]), "--rms", str(files["rms"]),
-        "--branches", str(files["branches"]), "--out", str(plan),
+        "allocate",
+        "--customers",
+        str(files["customers"]),
+        "--rms",
+        str(files["rms"]),
+        "--branches",
+        str(files["branches"]),
+        "--out",
+        str(plan),
     )
     assert res.returncode == 2
     assert "customers.csv, row 2, column aum, value '-5'" in res.stderr
@@ -73,8 +92,15 @@ def test_conflicting_locks_exit_2(files, tmp_path):
     c.to_csv(files["customers"], index=False)
     r.to_csv(files["rms"], index=False)
     res = run(
-        "allocate", "--customers", str(files["customers"]), "--rms", str(files["rms"]),
-        "--branches", str(files["branches"]), "--out", str(tmp_path / "p.csv"),
+        "allocate",
+        "--customers",
+        str(files["customers"]),
+        "--rms",
+        str(files["rms"]),
+        "--branches",
+        str(files["branches"]),
+        "--out",
+        str(tmp_path / "p.csv"),
     )
     assert res.returncode == 2
     assert "row 2" in res.stderr and "row 3" in res.stderr and "capacity" in res.stderr
