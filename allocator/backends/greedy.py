@@ -44,9 +44,9 @@ def greedy_assignment(problem: Problem, prefer: npt.NDArray[np.int32] | None = N
     order = np.lexsort((np.arange(n), -best_value, ~problem.required))
     load = np.zeros(m, dtype=np.int64)
     cap = problem.capacity
-    # per RM: -1 free, -2 serves non-exclusive units, >=0: unit it is dedicated to
-    owner = np.full(m, -1, dtype=np.int64)
-    units_on = np.zeros(m, dtype=np.int64)  # count of distinct units served
+    # a dedicated (one-to-one) RM serves only the unit (group, or lone customer) it is owned by
+    dedicated = np.zeros(m, dtype=bool)
+    owner = np.zeros(m, dtype=np.int64)
     unit_rm: dict[int, int] = {}  # group -> RM chosen for it
     served_units: list[set[int]] = [set() for _ in range(m)]
     out = np.full(n, -1, dtype=np.int64)
@@ -65,7 +65,7 @@ def greedy_assignment(problem: Problem, prefer: npt.NDArray[np.int32] | None = N
             fits &= rms == unit_rm[g]
         # one-to-one: an exclusive customer needs an RM serving no other unit; a dedicated RM
         # takes only its own unit
-        dedicated_other = (owner[rms] >= 0) & (owner[rms] != unit)
+        dedicated_other = dedicated[rms] & (owner[rms] != unit)
         fits &= ~dedicated_other
         if excl:
             others = np.array([bool(served_units[r] - {unit}) for r in rms], dtype=bool)
@@ -84,12 +84,22 @@ def greedy_assignment(problem: Problem, prefer: npt.NDArray[np.int32] | None = N
         out[c] = r
         load[r] += int(w[j])
         served_units[r].add(unit)
-        units_on[r] = len(served_units[r])
         if excl:
+            dedicated[r] = True
             owner[r] = unit
         if g >= 0:
             unit_rm.setdefault(g, r)
     return out
+
+
+def _value_upper_bound(problem: Problem) -> int:
+    """Sum over customers of their best pair value: a trivial bound on the cover value."""
+    ptr = problem.customer_ptr
+    has = ptr[1:] > ptr[:-1]
+    if not has.any():
+        return 0
+    best = np.maximum.reduceat(problem.pair_value, ptr[:-1][has])
+    return int(np.maximum(best, 0).sum())
 
 
 @register
@@ -109,7 +119,7 @@ class GreedyBackend(Backend):
         missing = bool((problem.required & (a < 0)).any())
         status = SolutionStatus.NO_SOLUTION if missing else SolutionStatus.FEASIBLE
         secs = time.monotonic() - t0
-        upper = float(np.maximum(problem.pair_value, 0).sum()) if problem.n_pairs else 0.0
+        upper = float(_value_upper_bound(problem))
         stages = [
             StageResult("cover_value", float(problem.cover_value(a)), upper, status, secs)
         ]
