@@ -19,7 +19,9 @@ from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
 
 
-def greedy_assignment(problem: Problem, prefer: npt.NDArray[np.int32] | None = None) -> npt.NDArray[np.int64]:
+def greedy_assignment(
+    problem: Problem, prefer: npt.NDArray[np.int32] | None = None
+) -> npt.NDArray[np.int64]:
     """A feasible assignment built greedily.
 
     Parameters
@@ -92,7 +94,7 @@ def greedy_assignment(problem: Problem, prefer: npt.NDArray[np.int32] | None = N
     return out
 
 
-def _value_upper_bound(problem: Problem) -> int:
+def value_upper_bound(problem: Problem) -> int:
     """Sum over customers of their best pair value: a trivial bound on the cover value."""
     ptr = problem.customer_ptr
     has = ptr[1:] > ptr[:-1]
@@ -119,8 +121,6 @@ class GreedyBackend(Backend):
         missing = bool((problem.required & (a < 0)).any())
         status = SolutionStatus.NO_SOLUTION if missing else SolutionStatus.FEASIBLE
         secs = time.monotonic() - t0
-        upper = float(_value_upper_bound(problem))
-        stages = [
-            StageResult("cover_value", float(problem.cover_value(a)), upper, status, secs)
-        ]
+        upper = float(value_upper_bound(problem))
+        stages = [StageResult("cover_value", float(problem.cover_value(a)), upper, status, secs)]
         return Solution(a, status, Termination.CONVERGED, stages, self.name, secs)

@@ -8,9 +8,9 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import TREE, frames
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tinybank import TREE, frames
 
 from allocator import allocate
 from allocator.checker import check_plan, score_plan

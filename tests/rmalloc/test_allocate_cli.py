@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import frames
+from tinybank import frames
 
 RMALLOC = [sys.executable, "-m", "rmalloc"]
 

@@ -1,0 +1,59 @@
+"""Tiny banks written as a few rows, in the contract's own terms (shared by the tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+#: the tree most rule tests use: H0 > P0 > C0 > C0S1 > {C0S1O1, C0S1O2}, plus C1 > C1S1 > C1S1O1
+TREE = [
+    ("H0", "", "head_office"),
+    ("P0", "H0", "province"),
+    ("C0", "P0", "city"),
+    ("C0S1", "C0", "subbranch"),
+    ("C0S1O1", "C0S1", "outlet"),
+    ("C0S1O2", "C0S1", "outlet"),
+    ("C1", "P0", "city"),
+    ("C1S1", "C1", "subbranch"),
+    ("C1S1O1", "C1S1", "outlet"),
+]
+
+RM_DEFAULTS: dict[str, Any] = {
+    "line": "retail",
+    "grade": "rm",
+    "certifications": "",
+    "branch_id": "C0S1O1",
+    "unit": "outlet",
+    "capacity": "",
+    "active": "true",
+}
+CUSTOMER_DEFAULTS: dict[str, Any] = {
+    "segment": "retail",
+    "branch_id": "C0S1O1",
+    "aum": 0,
+    "annual_contribution": 0,
+    "list_tier": "",
+    "group_id": "",
+    "current_rm_id": "",
+    "locked": "",
+}
+
+
+def frames(
+    rms: Sequence[dict[str, Any]],
+    customers: Sequence[dict[str, Any]],
+    tree: Sequence[tuple[str, str, str]] = TREE,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Contract tables (as strings, like files) from short row dicts with defaults filled in."""
+    rm_rows = [{**RM_DEFAULTS, "rm_id": f"M{i + 1}", **r} for i, r in enumerate(rms)]
+    cust_rows = [
+        {**CUSTOMER_DEFAULTS, "customer_id": f"K{i + 1}", **c} for i, c in enumerate(customers)
+    ]
+    branches = pd.DataFrame(tree, columns=["branch_id", "parent_id", "level"])
+    return (
+        pd.DataFrame(cust_rows).astype(str),
+        pd.DataFrame(rm_rows).astype(str),
+        branches,
+    )
