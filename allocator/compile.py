@@ -2,7 +2,7 @@
 
 This is the one place where rules become numbers: tiers, eligible pairs, workloads, values,
 capacities, locks, groups and one-to-one customers. Everything is vectorised; the per-class
-eligibility is expanded to customers with :func:`~allocator.eligibility.csr_expand`.
+eligibility is expanded to customers in bounded chunks (:func:`_expand_pairs`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from allocator.eligibility import (
     ClassTable,
     RmTable,
     build_classes,
-    csr_expand,
     eligible_class_pairs,
+    index_of,
+    pair_is_eligible,
 )
 from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
@@ -113,22 +114,18 @@ def compile_problem(
     class_count = np.bincount(cpairs.k, minlength=classes.n).astype(np.int64)
     class_start = np.cumsum(class_count) - class_count
     cls_of = classes.class_of
-    cust_count = np.where(cls_of >= 0, class_count[np.maximum(cls_of, 0)] if classes.n else 0, 0)
-    cust_start = np.where(cls_of >= 0, class_start[np.maximum(cls_of, 0)] if classes.n else 0, 0)
-    pc, pos = csr_expand(cust_start, cust_count)
-    pr = cpairs.r[pos]
 
-    current_rm = np.array(
-        [rms.index.get(x, -1) if x else -1 for x in customers["current_rm_id"]], dtype=np.int64
-    )
-    current = _keepable_current(pc, pr, current_rm, n, rms.ids.shape[0])
+    current_rm = index_of(rms.ids, rms.index, customers["current_rm_id"])
+    # a customer's pairs are its class's pairs, so today's RM is keepable exactly when the
+    # (class, RM) pair is eligible: looked up in the class table, not in the expanded pairs
+    keepable = pair_is_eligible(cls_of, current_rm, cpairs, rms.ids.shape[0])
+    current = np.where(keepable, current_rm, -1)
 
     locked = customers["locked"].to_numpy(dtype=bool) & policy.rules.locks
     lock_state = np.where(locked, np.where(current >= 0, LOCK_HELD, LOCK_BROKEN), LOCK_NONE)
     lock_state = np.where(locked & (cls_of < 0), LOCK_BROKEN, lock_state)  # pooled: no RM at all
     held = lock_state == LOCK_HELD
-    keep = ~held[pc] | (pr == current[pc])
-    pc, pr = pc[keep], pr[keep]
+    pc, pr = _expand_pairs(cls_of, class_start, class_count, cpairs.r, held, current)
 
     workload = tiers["workload"].to_numpy(dtype=float)
     scale = weight_scale(workload[cls_of >= 0]) if (cls_of >= 0).any() else 1
@@ -145,13 +142,13 @@ def compile_problem(
     hint_idx = current.astype(np.int32)
     if hint is not None:
         mapped = customers["customer_id"].map(hint).fillna("")
-        hint_idx = np.array([rms.index.get(x, -1) for x in mapped], dtype=np.int32)
+        hint_idx = index_of(rms.ids, rms.index, mapped).astype(np.int32)
 
     problem = Problem(
         customer_ids=customers["customer_id"].to_numpy(dtype=object),
         rm_ids=rms.ids,
-        pair_customer=pc.astype(np.int32),
-        pair_rm=pr.astype(np.int32),
+        pair_customer=pc,
+        pair_rm=pr,
         pair_weight=w_int[pc],
         pair_value=priority[pc],
         capacity=capacity,
@@ -178,18 +175,45 @@ def compile_problem(
     )
 
 
-def _keepable_current(pc: Ints, pr: Ints, current_rm: Ints, n: int, n_rms: int) -> Ints:
-    """Today's RM where the pair (customer, today's RM) is eligible, else -1."""
-    key = pc * (n_rms + 1) + pr
-    want = np.arange(n, dtype=np.int64) * (n_rms + 1) + current_rm
-    pos = np.searchsorted(key, want)
-    ok = (current_rm >= 0) & (pos < key.shape[0])
-    pos = np.minimum(pos, max(key.shape[0] - 1, 0))
-    if key.shape[0]:
-        ok &= key[pos] == want
-    else:
-        ok[:] = False
-    return np.where(ok, current_rm, -1)
+#: pairs expanded per step in :func:`_expand_pairs` (bounds the int64 temporaries to ~64 MB)
+_EXPAND_CHUNK = 8_000_000
+
+
+def _expand_pairs(
+    cls_of: Ints,
+    class_start: Ints,
+    class_count: Ints,
+    class_rm: Ints,
+    held: npt.NDArray[np.bool_],
+    current: Ints,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """Eligible (customer, RM) pairs, sorted by customer then RM, as int32 arrays.
+
+    A customer's pairs are its class's pairs (``class_rm[class_start[k]:][:class_count[k]]``,
+    sorted by RM); a held lock keeps only today's RM. At 10^6 customers there are ~10^8 pairs,
+    so the arrays are written straight in their final dtype and the int64 positions are made
+    in bounded chunks instead of all at once (which tripled the peak memory of compile).
+    """
+    n = cls_of.shape[0]
+    has = cls_of >= 0
+    count = np.zeros(n, dtype=np.int64)
+    start = np.zeros(n, dtype=np.int64)
+    if class_count.size:
+        count[has] = class_count[cls_of[has]]
+        start[has] = class_start[cls_of[has]]
+    count[held] = 1  # a held customer has a class (its RM is eligible): one pair, filled below
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(count, out=ptr[1:])
+    total = int(ptr[-1])
+    pc = np.repeat(np.arange(n, dtype=np.int32), count)
+    pr = np.empty(total, dtype=np.int32)
+    rm32 = class_rm.astype(np.int32)
+    offset = start - ptr[:-1]  # pair p of customer c is class pair p + offset[c]
+    for lo in range(0, total, _EXPAND_CHUNK):
+        hi = min(total, lo + _EXPAND_CHUNK)
+        pr[lo:hi] = rm32[np.arange(lo, hi, dtype=np.int64) + offset[pc[lo:hi]]]
+    pr[ptr[:-1][held]] = current[held]
+    return pc, pr
 
 
 def _group_index(customers: pd.DataFrame, cls_of: Ints, policy: Policy) -> npt.NDArray[np.int32]:
@@ -236,7 +260,15 @@ def _check_lock_conflicts(
     frame = pd.DataFrame({"row": rows, "rm": current[rows], "w": weight[rows]})
     frame["unit"] = np.where(group[rows] >= 0, group[rows].astype(np.int64), -1 - rows)
     frame["excl"] = exclusive[rows]
-    for _, part in frame.groupby("rm"):
+    # only the RMs (and below, groups) that break a rule reach the per-row loop
+    per_rm = frame.groupby("rm").agg(
+        w=("w", "sum"), excl=("excl", "any"), units=("unit", "nunique")
+    )
+    rm_keys = per_rm.index.to_numpy(dtype=np.int64)
+    bad_rm = (per_rm["w"].to_numpy() > capacity[rm_keys]) | (
+        per_rm["excl"].to_numpy(dtype=bool) & (per_rm["units"].to_numpy() > 1)
+    )
+    for _, part in frame[frame["rm"].isin(rm_keys[bad_rm])].groupby("rm"):
         rm = int(part["rm"].to_numpy()[0])
         rm_id = rms.ids[rm]
         total = int(part["w"].sum())
@@ -255,6 +287,8 @@ def _check_lock_conflicts(
                     issue(r, "locked", f"locks conflict on one-to-one RM {rm_id}: {names}")
                 )
     grouped = frame[frame["unit"] >= 0]
+    spread = grouped.groupby("unit")["rm"].nunique()
+    grouped = grouped[grouped["unit"].isin(spread.index[spread.to_numpy() > 1])]
     for _, part in grouped.groupby("unit"):
         if part["rm"].nunique() > 1:
             names = ", ".join(

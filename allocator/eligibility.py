@@ -100,6 +100,20 @@ class RmTable:
         )
 
 
+def index_of(
+    ids: npt.NDArray[np.object_], index: dict[str, int], values: pd.Series | npt.ArrayLike
+) -> Ints:
+    """Position of each of ``values`` in ``ids`` (-1 when absent), vectorised with a hash index.
+
+    ``index`` is the same mapping as a dict, used only when ``ids`` has duplicates (validation
+    forbids them; hand-made frames stay correct).
+    """
+    table = pd.Index(ids)
+    if not table.is_unique:
+        return np.array([index.get(v, -1) for v in values], dtype=np.int64)
+    return table.get_indexer(pd.Index(np.asarray(values, dtype=object))).astype(np.int64)
+
+
 def _all_reqs(policy: Policy) -> list:  # type: ignore[type-arg]
     return [*policy.tiers.values(), *policy.bands.values()]
 
@@ -136,17 +150,24 @@ def build_classes(
     keys = pd.DataFrame(
         {
             "line": customers["segment"].to_numpy(dtype=object),
-            "branch": [branches.index.get(b, -1) for b in customers["branch_id"]],
+            "branch": index_of(branches.ids, branches.index, customers["branch_id"]),
             "base_tier": tiers["base_tier"].to_numpy(dtype=object),
             "band": tiers["band"].to_numpy(dtype=object),
         }
     )
     open_ = ~tiers["pooled"].to_numpy(dtype=bool) & (keys["base_tier"].to_numpy() != "")
     class_of = np.full(len(keys), -1, dtype=np.int64)
-    uniq = keys[open_].drop_duplicates().reset_index(drop=True)
-    if len(uniq):
-        codes = keys[open_].merge(uniq.reset_index(), on=list(uniq.columns), how="left")["index"]
-        class_of[open_] = codes.to_numpy(dtype=np.int64)
+    # classes numbered in order of first appearance (as drop_duplicates would), by factorising
+    # one integer key per row: a merge of a million rows on four columns costs seconds
+    sub = keys[open_]
+    combined = np.zeros(len(sub), dtype=np.int64)
+    for column in sub.columns:
+        codes, uniques = pd.factorize(sub[column].to_numpy(), use_na_sentinel=False)
+        combined = combined * (len(uniques) + 1) + codes
+    class_codes, _ = pd.factorize(combined)
+    _, first = np.unique(class_codes, return_index=True)
+    uniq = sub.iloc[first].reset_index(drop=True)
+    class_of[open_] = class_codes
     grade = {g: i for i, g in enumerate(policy.grades)}
     level = {lv: i for i, lv in enumerate(policy.branch_levels)}
     reqs = [
@@ -187,14 +208,24 @@ def rule_active(k: Ints, r: Ints, cls: ClassTable, rms: RmTable, br: BranchTable
 
 def rule_unit(k: Ints, r: Ints, cls: ClassTable, rms: RmTable, br: BranchTable) -> Bools:
     """The RM sits in a unit the tier asks for (wealth/VIP centre for private, outlet for mid)."""
-    keep = np.ones(k.shape[0], dtype=bool)
-    rm_unit = rms.unit[r]
-    for ci, units in enumerate(cls.units):
-        if units is None:
-            continue
-        sel = k == ci
-        keep[sel] = np.isin(rm_unit[sel], list(units))
-    return keep
+    # one bit per unit name: a class's units are a mask, so no pass over the pairs per class
+    names = sorted({str(u) for u in rms.unit} | {u for us in cls.units if us for u in us})
+    if len(names) > 62:  # pragma: no cover - the policy knows four units
+        keep = np.ones(k.shape[0], dtype=bool)
+        rm_unit = rms.unit[r]
+        for ci, units in enumerate(cls.units):
+            if units is not None:
+                sel = k == ci
+                keep[sel] = np.isin(rm_unit[sel], list(units))
+        return keep
+    bit = {u: 1 << i for i, u in enumerate(names)}
+    rm_bit = np.array([bit[str(u)] for u in rms.unit], dtype=np.int64)
+    want = np.array(
+        [-1 if us is None else sum(bit[u] for u in us) for us in cls.units], dtype=np.int64
+    )
+    if k.shape[0] == 0:
+        return np.ones(0, dtype=bool)
+    return (want[k] & rm_bit[r]) != 0
 
 
 def rule_certification(k: Ints, r: Ints, cls: ClassTable, rms: RmTable, br: BranchTable) -> Bools:

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.backends.base import Backend, Progress, SolveControl, register
-from allocator.backends.greedy import value_upper_bound, greedy_assignment
+from allocator.backends.greedy import greedy_assignment, value_upper_bound
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
 
