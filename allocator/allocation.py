@@ -126,7 +126,9 @@ def _safety_net(problem: Any, solution: Solution) -> Solution:
     )
     return Solution(
         assignment=a,
-        status=SolutionStatus.FEASIBLE if solution.status == SolutionStatus.NO_SOLUTION else solution.status,
+        status=SolutionStatus.FEASIBLE
+        if solution.status == SolutionStatus.NO_SOLUTION
+        else solution.status,
         termination=solution.termination,
         stages=[stage],
         backend=f"{solution.backend}+greedy",

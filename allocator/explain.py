@@ -66,7 +66,9 @@ def explain_customer(plan: Plan, customer_id: str) -> dict[str, Any]:
                 "load": float(loads[r]),
                 "capacity": float(cap[r]),
                 "room": room,
-                "why_not": "" if r == assigned else ("full" if room < w else "another RM was better for the plan as a whole"),
+                "why_not": ""
+                if r == assigned
+                else ("full" if room < w else "another RM was better for the plan as a whole"),
             }
         )
     out["alternatives"] = alternatives + _ineligible_nearby(compiled, c, k)
@@ -107,7 +109,12 @@ def _ineligible_nearby(compiled: Any, c: int, k: int) -> list[dict[str, Any]]:
         if int(r) in eligible:
             continue
         out.append(
-            {"rm_id": rms.ids[r], "eligible": False, "chosen": False, "why_not": pair_reason(compiled, c, int(r))}
+            {
+                "rm_id": rms.ids[r],
+                "eligible": False,
+                "chosen": False,
+                "why_not": pair_reason(compiled, c, int(r)),
+            }
         )
         if len(out) >= MAX_INELIGIBLE:
             break

@@ -173,7 +173,9 @@ def _reassign_reasons(compiled: Compiled, status: np.ndarray, reason: np.ndarray
     cur = compiled.current_rm
     inst = compiled.instance
     current_id = inst.customers["current_rm_id"].to_numpy(dtype=object)
-    for c in np.flatnonzero(((status == "reassigned") | (status == "unassigned")) & (current_id != "")):
+    for c in np.flatnonzero(
+        ((status == "reassigned") | (status == "unassigned")) & (current_id != "")
+    ):
         if compiled.problem.current[c] >= 0:
             continue
         r = int(cur[c])
@@ -194,7 +196,9 @@ def _lock_reasons(compiled: Compiled, reason: np.ndarray) -> None:
         reason[c] = f"{note}; {reason[c]}" if reason[c] else note
 
 
-def _move_reasons(compiled: Compiled, a: np.ndarray, status: np.ndarray, reason: np.ndarray) -> None:
+def _move_reasons(
+    compiled: Compiled, a: np.ndarray, status: np.ndarray, reason: np.ndarray
+) -> None:
     """Moves are the least wanted outcome; say what forced each one."""
     p = compiled.problem
     moved = np.flatnonzero(status == "moved")

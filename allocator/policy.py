@@ -235,7 +235,9 @@ def load_policy(source: str | Path | Mapping[str, Any] | Policy | None = None) -
         except (OSError, yaml.YAMLError) as exc:
             raise PolicyError(f"{where}: cannot read policy: {exc}") from exc
         if not isinstance(data, Mapping):
-            raise PolicyError(f"{where}: a policy file must hold a mapping, not {type(data).__name__}")
+            raise PolicyError(
+                f"{where}: a policy file must hold a mapping, not {type(data).__name__}"
+            )
     else:
         data = source
     try:

@@ -131,7 +131,11 @@ class Problem:
         want = cust * (self.n_rms + 1) + rms
         pos = np.searchsorted(key, want)
         pos_clipped = np.minimum(pos, max(self.n_pairs - 1, 0))
-        found = (pos < self.n_pairs) & (rms >= 0) & (key[pos_clipped] == want if self.n_pairs else False)
+        found = (
+            (pos < self.n_pairs)
+            & (rms >= 0)
+            & (key[pos_clipped] == want if self.n_pairs else False)
+        )
         return np.where(found, pos_clipped, -1).astype(np.int64)
 
     def replace(self, **changes: object) -> Problem:
@@ -150,9 +154,9 @@ class Problem:
         """
         a = np.asarray(assignment, dtype=np.int64)
         idx = self._chosen_pairs(a)
-        return np.bincount(self.pair_rm[idx], weights=self.pair_weight[idx], minlength=self.n_rms).astype(
-            np.int64
-        )
+        return np.bincount(
+            self.pair_rm[idx], weights=self.pair_weight[idx], minlength=self.n_rms
+        ).astype(np.int64)
 
     def _chosen_pairs(self, a: IntArray) -> IntArray:
         assigned = np.flatnonzero(a >= 0)

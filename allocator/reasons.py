@@ -140,8 +140,10 @@ class RmState:
         served = np.flatnonzero(assignment >= 0)
         unit_of = np.where(p.group >= 0, p.group.astype(np.int64), -1 - np.arange(p.n_customers))
         pairs = np.unique(np.stack([assignment[served], unit_of[served]], axis=1), axis=0)
-        self.units_on = np.bincount(pairs[:, 0], minlength=p.n_rms) if pairs.size else np.zeros(
-            p.n_rms, dtype=np.int64
+        self.units_on = (
+            np.bincount(pairs[:, 0], minlength=p.n_rms)
+            if pairs.size
+            else np.zeros(p.n_rms, dtype=np.int64)
         )
         self.group_on = {(int(u), int(r)) for r, u in pairs if u >= 0}
         self.dedicated = np.zeros(p.n_rms, dtype=bool)
@@ -161,7 +163,10 @@ def solve_reason(compiled: object, c: int, state: RmState, optimal: bool) -> tup
     room = state.loads[rms] + w <= p.capacity[rms]
     n = int(rms.shape[0])
     if not room.any():
-        return "capacity", f"all {n} eligible RMs are full" if n > 1 else "the only eligible RM is full"
+        return (
+            "capacity",
+            f"all {n} eligible RMs are full" if n > 1 else "the only eligible RM is full",
+        )
     g = int(p.group[c])
     with_room = rms[room]
     own = np.array([(g, int(r)) in state.group_on for r in with_room], dtype=bool) if g >= 0 else 0

@@ -128,7 +128,9 @@ def _customer_row(customer: Mapping[str, Any], instance: Instance) -> pd.DataFra
     issues: list[InputIssue] = []
 
     def bad(column: str, value: Any, message: str) -> None:
-        issues.append(InputIssue("customer", None, column, None if value is None else str(value), message))
+        issues.append(
+            InputIssue("customer", None, column, None if value is None else str(value), message)
+        )
 
     segment = str(customer.get("segment", ""))
     if segment not in SEGMENTS:

@@ -105,5 +105,7 @@ def from_name(name: str) -> Backend:
     """
     classes = registered()
     if name not in classes or not classes[name].is_available():
-        raise ValueError(f"unknown or unavailable backend {name!r}; available: {available_backends()}")
+        raise ValueError(
+            f"unknown or unavailable backend {name!r}; available: {available_backends()}"
+        )
     return classes[name]()
