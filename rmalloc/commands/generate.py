@@ -1,0 +1,141 @@
+"""``rmalloc generate``: write a realistic synthetic bank (contract v1 files) from a seed.
+
+Synthetic banks let anyone try, test and benchmark the allocator without real customer data. The
+summary printed is counts only (tiers, RM roles, faults of today's book), never a customer row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+#: above this many customers generation takes long enough to deserve a progress bar
+PROGRESS_ABOVE = 100_000
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "generate",
+        help="write a synthetic bank (customers, RMs, branches) from a seed",
+        description=(
+            "Generate a realistic, deterministic bank -- branch tree, RMs counted from service "
+            "capacity, customers with realistic tier shares, today's book with real faults -- "
+            "and write branches, rms and customers files (contract v1)."
+        ),
+    )
+    p.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="directory to write into")
+    p.add_argument(
+        "--customers", type=_positive_int, required=True, metavar="N", help="number of customers"
+    )
+    p.add_argument(
+        "--seed", type=_seed, required=True, metavar="S", help="random seed (same seed, same bank)"
+    )
+    p.add_argument(
+        "--rms",
+        type=_positive_int,
+        metavar="M",
+        help="number of RMs (default: counted from service capacity)",
+    )
+    p.add_argument(
+        "--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)"
+    )
+    p.add_argument(
+        "--tightness",
+        type=_positive_float,
+        default=1.0,
+        metavar="T",
+        help="demand over planned RM supply: 2 halves the RMs, 0.5 doubles them (default 1)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from allocator.generator import STAGES, describe_bank, generate_bank, write_bank
+
+    started = time.perf_counter()
+    with _progress(len(STAGES) + 1, enabled=args.customers > PROGRESS_ABOVE) as step:
+        bank = generate_bank(
+            args.customers,
+            args.seed,
+            n_rms=args.rms,
+            tightness=args.tightness,
+            progress=step,
+        )
+        step("write")
+        paths = write_bank(bank, args.out_dir, args.format)
+    summary = describe_bank(bank)
+    print(_summary_text(summary, paths, time.perf_counter() - started))
+    return 0
+
+
+# -- argument types ------------------------------------------------------------------------------
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+# -- output --------------------------------------------------------------------------------------
+@contextmanager
+def _progress(total: int, *, enabled: bool) -> Iterator[Callable[[str], None]]:
+    """A stage callback that advances a tqdm bar on stderr (a no-op when not ``enabled``)."""
+    if not enabled:
+        yield lambda stage: None
+        return
+    from tqdm import tqdm
+
+    # disable=None: no bar when stderr is not a terminal (a log file wants no carriage returns)
+    with tqdm(
+        total=total, desc="generate", unit="stage", file=sys.stderr, leave=False, disable=None
+    ) as bar:
+        seen: list[str] = []
+
+        def step(stage: str) -> None:
+            if seen:
+                bar.update(1)
+            seen.append(stage)
+            bar.set_postfix_str(stage)
+
+        yield step
+        bar.update(1)
+
+
+def _counts(items: Mapping[str, int]) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in items.items() if v)
+
+
+def _summary_text(summary: Mapping[str, Any], paths: Mapping[str, Path], seconds: float) -> str:
+    book = summary["book"]
+    lines = [
+        f"wrote {', '.join(str(p) for p in paths.values())} in {seconds:.1f}s",
+        f"branches  {summary['branches']:,}: {_counts(summary['branch_levels'])}",
+        f"customers {summary['customers']:,}: {_counts(summary['tiers'])}",
+        f"rms       {summary['rms']:,}: {_counts(summary['rm_roles'])}; "
+        f"inactive {summary['rms_inactive']:,}, explicit capacity "
+        f"{summary['rms_explicit_capacity']:,}",
+        f"book      with RM {book['with_rm']:,}, no RM {book['no_rm']:,}, "
+        f"RM inactive {book['rm_inactive']:,}, RM no longer eligible {book['rm_ineligible']:,}, "
+        f"pooled with RM {book['pooled_with_rm']:,}, overloaded RMs {book['overloaded_rms']:,}, "
+        f"locked {book['locked']:,} ({book['locks_dead']:,} on inactive RMs)",
+    ]
+    return "\n".join(lines)
