@@ -8,6 +8,7 @@ customer meets is put on top. Vectorised: one pass of boolean masks per tier, no
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from allocator.policy import Policy, Requirements
@@ -35,10 +36,12 @@ def assign_tiers(customers: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         each line has a catch-all tier, so this only happens with unknown segments).
     """
     n = len(customers)
-    segment = customers["segment"].to_numpy(dtype=object)
+    # string columns as masks per distinct value, made once: comparing a million Python strings
+    # once per tier and band is what made this slow
+    segment = _Masks(customers["segment"])
     aum = customers["aum"].to_numpy(dtype=float)
     contribution = customers["annual_contribution"].to_numpy(dtype=float)
-    list_tier = customers["list_tier"].to_numpy(dtype=object)
+    list_tier = _Masks(customers["list_tier"])
 
     base = np.full(n, "", dtype=object)
     workload = np.zeros(n, dtype=float)
@@ -46,11 +49,11 @@ def assign_tiers(customers: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     pooled = np.zeros(n, dtype=bool)
     undecided = np.ones(n, dtype=bool)
     for name, tier in policy.tiers.items():
-        hit = undecided & (segment == tier.line)
+        hit = undecided & segment.eq(tier.line)
         if tier.aum_min is not None:
             hit &= aum >= tier.aum_min
         if tier.list_tier is not None:
-            hit &= list_tier == tier.list_tier
+            hit &= list_tier.eq(tier.list_tier)
         base[hit] = name
         workload[hit] = tier.workload
         priority[hit] = tier.priority
@@ -61,7 +64,7 @@ def assign_tiers(customers: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     open_ = ~pooled & (base != "")
     for line in ("retail", "corporate"):
         for name, b in policy.bands_of(line).items():
-            hit = open_ & (segment == line) & (contribution >= b.contribution_min)
+            hit = open_ & segment.eq(line) & (contribution >= b.contribution_min)
             band[hit] = name
             priority[hit] = b.priority
             if b.workload is not None:
@@ -80,6 +83,22 @@ def assign_tiers(customers: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         },
         index=customers.index,
     )
+
+
+class _Masks:
+    """Equality masks of a string column, computed from its factorised codes (and cached)."""
+
+    def __init__(self, column: pd.Series):
+        self._codes, uniques = pd.factorize(column)
+        self._code = {v: i for i, v in enumerate(uniques)}
+        self._cache: dict[object, npt.NDArray[np.bool_]] = {}
+
+    def eq(self, value: object) -> npt.NDArray[np.bool_]:
+        """``column == value`` as a boolean array."""
+        if value not in self._cache:
+            code = self._code.get(value, -2)
+            self._cache[value] = self._codes == code
+        return self._cache[value]
 
 
 def combined_requirements(policy: Policy, base_tier: str, band: str) -> Requirements:

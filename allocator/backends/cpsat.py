@@ -32,6 +32,8 @@ from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResu
 UTIL_SCALE = 1000
 #: share of the remaining time a stage may use (the last stage takes all that is left)
 STAGE_SHARE = {"cover_value": 0.6, "continuity": 0.5, "balance": 1.0}
+#: the balance stage may use at most this share of the whole time limit
+BALANCE_SHARE = 0.3
 #: above this many pairs, skip CP-SAT's symmetry detection (seconds at 10^5 pairs, little gain)
 SYMMETRY_MAX_PAIRS = 20_000
 
@@ -274,6 +276,10 @@ class CpSatBackend(Backend):
                 break
             last = i == len(names) - 1
             budget = remaining if last else remaining * STAGE_SHARE.get(name, 0.5)
+            if name == "balance" and i > 0:
+                # the max utilisation is often pinned by one RM that continuity keeps full;
+                # proving that can take forever, so balance gets a bounded share of the limit
+                budget = min(budget, BALANCE_SHARE * options.time_limit)
             expr, sense, scale = self._stage_objective(built, name)
             if name == "balance":
                 built.add_balance()
