@@ -1,0 +1,133 @@
+"""The application factory: ``api.app:create_app(settings=None)``.
+
+Building the app migrates the database to head (so any way of serving it -- ``rmalloc serve``,
+``uvicorn --factory api.app:create_app``, a test client -- meets the schema it expects) and wires
+the routers, the one error mapping, the size limit, the access log and the metrics. While the app
+runs, a light reaper re-queues or fails jobs whose worker died, even when no worker is left to do
+it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.utils import get_openapi
+
+from api import db, errors
+from api.ingest import InstanceCache
+from api.metrics import Metrics
+from api.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from api.plans import PlanCache
+from api.routers import datasets, health, jobs, keys, recommendations, scenarios
+from api.schemas import DatasetCreate, Problem
+from api.settings import Settings
+from api.store import Store
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Allocate a bank's customers to relationship managers, over HTTP.
+
+Every `/v1` call needs `Authorization: Bearer <API key>`. Roles: **viewer** reads, **planner**
+also uploads datasets and runs jobs, **admin** also manages keys. Errors are RFC 9457
+`application/problem+json` documents naming the field, or the file, row and column, at fault.
+"""
+
+
+async def _reap_forever(store: Store, settings: Settings) -> None:
+    period = max(settings.stale_seconds / 2, 0.5)
+    while True:
+        await asyncio.sleep(period)
+        try:
+            reaped = await run_in_threadpool(
+                store.reap, stale_seconds=settings.stale_seconds, max_attempts=settings.max_attempts
+            )
+            for r in reaped:
+                log.warning("lost job handled", extra={"job_id": r.job_id, "action": r.action})
+        except Exception as exc:  # keep reaping: the database may come back
+            log.warning("reaper failed", extra={"error_type": type(exc).__name__})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service.
+
+    Parameters
+    ----------
+    settings
+        The settings; from the environment (``RMALLOC_*``, ``DATABASE_URL``) when ``None``.
+    """
+    settings = settings or Settings()
+    engine = db.make_engine(settings.database_url)
+    db.migrate(engine)
+    store = Store(engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        reaper = asyncio.create_task(_reap_forever(store, settings))
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reaper
+            engine.dispose()
+
+    app = FastAPI(
+        title="rm-allocator",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.instances = InstanceCache()
+    app.state.plans = PlanCache()
+    app.state.metrics = Metrics(store)
+    app.state.retry_after_seconds = settings.retry_after_seconds
+
+    for module in (health, datasets, jobs, recommendations, scenarios, keys):
+        app.include_router(module.router)
+    errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(AccessLogMiddleware, metrics=app.state.metrics)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with the schemas routes name only by ``$ref`` (the JSON body of a
+    dataset upload, problem documents) added to the components."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (DatasetCreate, Problem):
+        definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in definition.pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        components.setdefault(model.__name__, definition)
+    # every 422 is a problem document (errors.install), not FastAPI's default body
+    problem_422 = {
+        "description": "Invalid request or input (every issue listed).",
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"] = problem_422
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    app.openapi_schema = schema
+    return schema

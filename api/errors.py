@@ -1,0 +1,274 @@
+"""Every failure the API reports, as RFC 9457 ``application/problem+json``, mapped in ONE place.
+
+Routers raise typed errors (:class:`ApiError` subclasses here, or the allocator's
+:class:`~allocator.errors.InputError` / :class:`~allocator.errors.PolicyError`); :func:`install`
+turns each into a problem document. A problem names what is wrong precisely (the field of a request,
+or the file, row and column of an upload) so a client can fix it without guessing.
+
+Problem bodies go to the client who sent the data; the logs get only the problem type and status,
+never the values (they may be customer data).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from allocator.errors import InputError, PolicyError
+from api.store import QueueFullError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+#: most input issues listed in one response (the count says how many there were)
+MAX_ISSUES = 1000
+
+
+def problem_type(slug: str) -> str:
+    """The ``type`` URI of a problem (a URN: stable, and never fetched)."""
+    return f"urn:rmalloc:problem:{slug}"
+
+
+class ApiError(Exception):
+    """An error the API answers with a problem document.
+
+    Parameters
+    ----------
+    detail
+        Human-readable explanation of this occurrence.
+    extra
+        Extension members of the problem (``field``, ``issues`` ...).
+    headers
+        Response headers (``Retry-After``, ``WWW-Authenticate`` ...).
+    """
+
+    status: int = 500
+    slug: str = "internal"
+    title: str = "Internal error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        self.detail = detail
+        self.extra = extra or {}
+        self.headers = headers or {}
+        super().__init__(detail or self.title)
+
+
+class BadRequest(ApiError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(ApiError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str | None = None):
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(ApiError):
+    status, slug, title = 403, "forbidden", "Role too low"
+
+
+class NotFound(ApiError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ApiError):
+    status, slug, title = 409, "conflict", "Conflict with the resource's state"
+
+
+class PayloadTooLarge(ApiError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class Unprocessable(ApiError):
+    """The request is well-formed but names something wrong (an unknown dataset, a bad value)."""
+
+    status, slug, title = 422, "invalid-request", "Invalid request"
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any):
+        super().__init__(detail, extra={"field": field, **extra} if field else extra)
+
+
+class QueueFull(ApiError):
+    status, slug, title = 429, "queue-full", "Too many queued jobs"
+
+
+class NotImplementedYet(ApiError):
+    status, slug, title = 501, "not-implemented", "Not implemented"
+
+
+class Unavailable(ApiError):
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+def problem_response(
+    request: Request | None,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response (also used by middleware that runs outside the routers)."""
+    body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def input_error_extra(exc: InputError) -> dict[str, Any]:
+    """The ``issues`` of an input error, at most :data:`MAX_ISSUES` of them, and their count."""
+    return {
+        "issues": [issue.to_dict() for issue in exc.issues[:MAX_ISSUES]],
+        "issue_count": len(exc.issues),
+    }
+
+
+def input_error_problem(exc: InputError) -> dict[str, Any]:
+    """An input error as a problem document (workers store it as a failed job's ``error``)."""
+    return {
+        "type": problem_type("invalid-input"),
+        "title": "The input breaks the data contract",
+        "status": 422,
+        "detail": f"{len(exc.issues)} problem(s) in the input",
+        **input_error_extra(exc),
+    }
+
+
+def policy_error_problem(exc: PolicyError) -> dict[str, Any]:
+    return {
+        "type": problem_type("invalid-policy"),
+        "title": "Invalid policy",
+        "status": 422,
+        "detail": str(exc),
+        "field": "policy",
+    }
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def install(app: FastAPI) -> None:
+    """Register the one mapping from exceptions to problem documents."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return problem_response(
+            request,
+            status=exc.status,
+            slug=exc.slug,
+            title=exc.title,
+            detail=exc.detail,
+            extra=exc.extra,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(InputError)
+    async def _input_error(request: Request, exc: InputError) -> JSONResponse:
+        body = input_error_problem(exc)
+        log.info("input rejected", extra={"issue_count": len(exc.issues)})
+        return problem_response(
+            request,
+            status=422,
+            slug="invalid-input",
+            title=body["title"],
+            detail=body["detail"],
+            extra=input_error_extra(exc),
+        )
+
+    @app.exception_handler(PolicyError)
+    async def _policy_error(request: Request, exc: PolicyError) -> JSONResponse:
+        return problem_response(
+            request,
+            status=422,
+            slug="invalid-policy",
+            title="Invalid policy",
+            detail=str(exc),
+            extra={"field": "policy"},
+        )
+
+    @app.exception_handler(QueueFullError)
+    async def _queue_full(request: Request, exc: QueueFullError) -> JSONResponse:
+        retry = str(getattr(request.app.state, "retry_after_seconds", 10))
+        return problem_response(
+            request,
+            status=429,
+            slug="queue-full",
+            title="Too many queued jobs",
+            detail=f"{exc.queued} jobs are queued (limit {exc.max_queued}); retry later",
+            headers={"Retry-After": retry},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": _field_of(err.get("loc", ())),
+                "message": err.get("msg", ""),
+                "type": err.get("type", ""),
+            }
+            for err in exc.errors()
+        ]
+        fields = ", ".join(e["field"] for e in errors[:5])
+        return problem_response(
+            request,
+            status=422,
+            slug="invalid-request",
+            title="Invalid request",
+            detail=f"{len(errors)} invalid field(s): {fields}",
+            extra={"errors": errors},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {
+            400: "bad-request",
+            404: "not-found",
+            405: "method-not-allowed",
+            413: "payload-too-large",
+        }.get(exc.status_code, f"http-{exc.status_code}")
+        return problem_response(
+            request,
+            status=exc.status_code,
+            slug=slug,
+            title=str(exc.detail) if exc.status_code != 413 else "Request body too large",
+            headers=dict(exc.headers or {}),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # The message of an unexpected exception may hold data: log the type and the frames only.
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error(
+            "unhandled error",
+            extra={"error_type": type(exc).__name__, "traceback": frames},
+        )
+        return problem_response(
+            request,
+            status=500,
+            slug="internal",
+            title="Internal error",
+            detail=f"unexpected {type(exc).__name__}; the service logged it",
+        )

@@ -1,0 +1,220 @@
+"""Datasets in and out: uploads and JSON records to a validated, stored bank, and back.
+
+Uploads are read with the library's own reader (:func:`allocator.io.read_table`, every cell as
+text, so an issue quotes a value exactly as the user typed it) and validated with
+:func:`allocator.validation.load_instance`. What is stored is the *normalised* instance (Parquet
+bytes per table): it reads back through ``load_instance`` to an equal instance, and a stored
+dataset never changes, so the parsed instance of a dataset id can be cached for good.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pandas as pd
+
+from allocator.errors import InputError, InputIssue
+from allocator.instance import Instance
+from allocator.io import cell_text, read_table
+from allocator.policy import Policy
+from allocator.validation import load_instance
+from api.models import Dataset
+from api.store import Store
+
+TABLES = ("customers", "rms", "branches")
+_SUFFIXES = {".csv": ".csv", ".parquet": ".parquet", ".pq": ".parquet", ".xlsx": ".xlsx"}
+_PARQUET_MAGIC = b"PAR1"
+_XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded table: its bytes (spooled to disk by the web server) and its file name."""
+
+    name: str
+    filename: str | None
+    content_type: str | None
+    file: BinaryIO
+
+
+def _suffix(upload: Upload) -> str:
+    """The format of an upload: from its file name, else its content type, else its first bytes
+    (CSV when nothing says otherwise)."""
+    if upload.filename:
+        suffix = Path(upload.filename).suffix.lower()
+        if suffix in _SUFFIXES:
+            return _SUFFIXES[suffix]
+    ctype = (upload.content_type or "").lower()
+    if "parquet" in ctype:
+        return ".parquet"
+    if "spreadsheetml" in ctype:
+        return ".xlsx"
+    head = upload.file.read(4)
+    upload.file.seek(0)
+    if head == _PARQUET_MAGIC:
+        return ".parquet"
+    if head == _XLSX_MAGIC:
+        return ".xlsx"
+    return ".csv"
+
+
+def read_upload(upload: Upload, workdir: Path) -> pd.DataFrame:
+    """An uploaded table as text cells (see :func:`allocator.io.read_table`).
+
+    Raises
+    ------
+    allocator.errors.InputError
+        When the file cannot be read; the issue names the table (``customers`` ...).
+    """
+    path = workdir / f"{upload.name}{_suffix(upload)}"
+    with path.open("wb") as out:
+        while chunk := upload.file.read(1 << 20):
+            out.write(chunk)
+    return read_table(path, name=upload.name)
+
+
+def records_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """JSON records as a text table, exactly as if the same values came in a CSV file.
+
+    Every cell goes through :func:`allocator.io.cell_text` (``None`` -> ``""``, ``true`` ->
+    ``"true"``, ``17.0`` -> ``"17"``), so JSON and CSV uploads validate identically.
+    """
+    columns: dict[str, None] = {}
+    for record in records:
+        columns.update(dict.fromkeys(str(k) for k in record))
+    data = {col: [_cell(record.get(col)) for record in records] for col in columns}
+    return pd.DataFrame(data, columns=list(columns), dtype="str")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (list, dict)):
+        # Nested values are not contract cells; certifications may come as a list.
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return ";".join(value)
+        return str(value)
+    return cell_text(value)
+
+
+def validate_frames(frames: Mapping[str, pd.DataFrame | None]) -> Instance:
+    """Validate tables into an instance (``InputError`` listing every issue otherwise)."""
+    if frames.get("customers") is None or frames.get("rms") is None:
+        missing = [n for n in ("customers", "rms") if frames.get(n) is None]
+        raise InputError(
+            [InputIssue(n, None, None, None, "this table is required") for n in missing]
+        )
+    customers, rms = frames["customers"], frames["rms"]
+    assert customers is not None and rms is not None
+    return load_instance(customers, rms, frames.get("branches"))
+
+
+def validate_uploads(uploads: Mapping[str, Upload]) -> Instance:
+    """Read and validate uploaded tables; a table that cannot be read is an issue like any
+    other, reported together with the issues of the others."""
+    issues: list[InputIssue] = []
+    frames: dict[str, pd.DataFrame | None] = {}
+    with tempfile.TemporaryDirectory(prefix="rmalloc-upload-") as tmp:
+        for name, upload in uploads.items():
+            try:
+                frames[name] = read_upload(upload, Path(tmp))
+            except InputError as exc:
+                issues.extend(exc.issues)
+    if issues:
+        raise InputError(issues)
+    return validate_frames(frames)
+
+
+def to_parquet(frame: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def from_parquet(data: bytes) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(data))
+
+
+def instance_tables(instance: Instance) -> dict[str, bytes]:
+    """The tables to store for an instance (branches only when they were given: a derived tree
+    is derived again on load)."""
+    tables = {"customers": to_parquet(instance.customers), "rms": to_parquet(instance.rms)}
+    if instance.branches_given:
+        tables["branches"] = to_parquet(instance.branches)
+    return tables
+
+
+def save_instance(
+    store: Store,
+    instance: Instance,
+    *,
+    name: str | None = None,
+    parent_id: str | None = None,
+    derivation: dict[str, Any] | None = None,
+    created_by: str | None = None,
+) -> Dataset:
+    """Store a validated instance as a new, immutable dataset."""
+    tables = instance_tables(instance)
+    digest = hashlib.sha256()
+    for table in TABLES:
+        if table in tables:
+            digest.update(table.encode())
+            digest.update(tables[table])
+    return store.add_dataset(
+        tables,
+        n_customers=instance.n_customers,
+        n_rms=instance.n_rms,
+        n_branches=len(instance.branches),
+        branches_given=instance.branches_given,
+        sha256=digest.hexdigest(),
+        name=name,
+        parent_id=parent_id,
+        derivation=derivation,
+        created_by=created_by,
+    )
+
+
+class InstanceCache:
+    """The parsed instances of the last few datasets used (datasets are immutable, so an entry
+    never goes stale)."""
+
+    def __init__(self, size: int = 4):
+        self.size = size
+        self._items: OrderedDict[str, Instance] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, dataset_id: str) -> Instance:
+        with self._lock:
+            if dataset_id in self._items:
+                self._items.move_to_end(dataset_id)
+                return self._items[dataset_id]
+        instance = load_dataset(store, dataset_id)
+        with self._lock:
+            self._items[dataset_id] = instance
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return instance
+
+
+def load_dataset(store: Store, dataset_id: str, policy: Policy | None = None) -> Instance:
+    """The instance of a stored dataset (validated under ``policy``, the default when ``None``:
+    a policy may rename grades or list tiers, and the data must fit the policy it is solved by).
+
+    Raises
+    ------
+    KeyError
+        When the dataset has no stored tables.
+    """
+    tables = store.dataset_tables(dataset_id)
+    if "customers" not in tables or "rms" not in tables:
+        raise KeyError(dataset_id)
+    branches = from_parquet(tables["branches"]) if "branches" in tables else None
+    return load_instance(
+        from_parquet(tables["customers"]), from_parquet(tables["rms"]), branches, policy=policy
+    )

@@ -1,0 +1,297 @@
+"""What a worker does with a claimed job: load, solve (or run the scenario), and say how it went.
+
+:func:`execute` never raises: every outcome -- a plan, a failure with its reason, a stop -- is an
+:class:`Outcome` the worker records. Errors are stored as problem documents; what reaches the
+logs is their type and the job's id, never data (an exception's message may quote a customer).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from allocator.backends.base import Progress, SolveControl
+from allocator.errors import InputError, PolicyError
+from allocator.policy import load_policy
+from api.errors import input_error_problem, policy_error_problem, problem_type
+from api.ingest import load_dataset, save_instance, to_parquet
+from api.models import Job
+from api.store import Store
+
+log = logging.getLogger(__name__)
+
+#: solution statuses that come with a usable plan
+_PLAN_STATUSES = ("optimal", "feasible")
+
+
+@dataclass
+class Outcome:
+    """The end of a job as the worker saw it (the worker picks the final status)."""
+
+    plan: bytes | None = None
+    kpis: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    progress: dict[str, Any] | None = None
+    solve_seconds: float | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+@dataclass
+class ProgressWriter:
+    """``SolveControl.on_progress`` for a job: keeps the best so far and writes it to the store
+    at most every ``min_seconds`` (a solver may report hundreds of times a second)."""
+
+    write: Callable[[str | None, dict[str, Any]], None]
+    min_seconds: float = 1.0
+    last: dict[str, Any] = field(default_factory=dict)
+    _written_at: float = 0.0
+    _stage: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, p: Progress) -> None:
+        report = {
+            "stage": p.stage,
+            "objective": _finite(p.objective),
+            "bound": _finite(p.bound),
+            "gap": gap(p.objective, p.bound),
+            "seconds": round(float(p.seconds), 3),
+        }
+        now = time.monotonic()
+        with self._lock:
+            self.last = report
+            due = now - self._written_at >= self.min_seconds or p.stage != self._stage
+            if not due:
+                return
+            self._written_at, self._stage = now, p.stage
+        try:
+            self.write(p.stage, report)
+        except Exception as exc:  # progress is best effort: never let it break the solve
+            log.warning("progress not written", extra={"error_type": type(exc).__name__})
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def gap(objective: Any, bound: Any) -> float | None:
+    """Relative gap |bound - objective| / max(|objective|, 1e-9), ``None`` without a bound."""
+    obj, bnd = _finite(objective), _finite(bound)
+    if obj is None or bnd is None:
+        return None
+    return abs(bnd - obj) / max(abs(obj), 1e-9)
+
+
+def headline(kpis: dict[str, Any]) -> dict[str, Any]:
+    """Progress-shaped summary of a finished solve: its first objective stage (cover value)."""
+    solve = kpis.get("solve", {})
+    stages = solve.get("stages") or [{}]
+    first = stages[0]
+    return {
+        "stage": first.get("name"),
+        "objective": _finite(first.get("objective")),
+        "bound": _finite(first.get("bound")),
+        "gap": _finite(first.get("gap")),
+        "seconds": _finite(solve.get("seconds")),
+    }
+
+
+def _has_plan(kpis: dict[str, Any]) -> bool:
+    return kpis.get("solve", {}).get("status") in _PLAN_STATUSES
+
+
+def _internal_problem(exc: BaseException) -> dict[str, Any]:
+    return {
+        "type": problem_type("internal"),
+        "title": "The job failed",
+        "status": 500,
+        "detail": f"unexpected {type(exc).__name__} in the worker; the worker logged it",
+    }
+
+
+def execute(
+    store: Store,
+    job: Job,
+    control: SolveControl,
+    *,
+    solver_workers: int,
+    progress_seconds: float,
+    write_progress: Callable[[str | None, dict[str, Any]], None],
+) -> Outcome:
+    """Run a claimed job to its end (or until ``control.stop``); never raises."""
+    writer = ProgressWriter(write_progress, progress_seconds)
+    control.on_progress = writer
+    started = time.monotonic()
+    try:
+        if job.kind == "scenario":
+            outcome = _run_scenario(store, job, control, solver_workers, write_progress)
+        else:
+            outcome = _run_solve(store, job, control, solver_workers, write_progress)
+    except InputError as exc:
+        outcome = Outcome(error=input_error_problem(exc))
+    except PolicyError as exc:
+        outcome = Outcome(error=policy_error_problem(exc))
+    except Exception as exc:
+        log.error(
+            "job failed",
+            extra={
+                "job_id": job.id,
+                "error_type": type(exc).__name__,
+                "traceback": "".join(traceback.format_tb(exc.__traceback__)),
+            },
+        )
+        outcome = Outcome(error=_internal_problem(exc))
+    outcome.solve_seconds = round(time.monotonic() - started, 3)
+    if outcome.progress is None and writer.last:
+        outcome.progress = writer.last
+    return outcome
+
+
+def _run_solve(
+    store: Store,
+    job: Job,
+    control: SolveControl,
+    workers: int,
+    write_progress: Callable[[str | None, dict[str, Any]], None],
+) -> Outcome:
+    from allocator.allocation import allocate
+
+    params = job.params
+    write_progress("loading", {"stage": "loading"})
+    policy = load_policy(params.get("policy"))
+    instance = load_dataset(store, job.dataset_id, policy)
+    write_progress("solving", {"stage": "solving"})
+    plan = allocate(
+        instance,
+        policy=policy,
+        backend=params.get("backend", "auto"),
+        time_limit=float(params["time_limit"]),
+        seed=int(params.get("seed", 0)),
+        workers=workers,
+        control=control,
+    )
+    kpis = plan.kpis
+    if not _has_plan(kpis):
+        return Outcome(
+            kpis=kpis,
+            progress=headline(kpis),
+            error={
+                "type": problem_type("no-plan"),
+                "title": "No plan found",
+                "status": 422,
+                "detail": f"the solve ended {kpis.get('solve', {}).get('status')} "
+                f"({kpis.get('solve', {}).get('termination')}) without a valid plan",
+            },
+        )
+    return Outcome(plan=to_parquet(plan.assignments), kpis=kpis, progress=headline(kpis))
+
+
+def _scenario_spec(job: Job) -> Any:
+    from scenarios.spec import load_spec
+
+    spec = dict(job.params["spec"])
+    # The dataset is the baseline: the placeholder is never loaded (the worker passes the solved
+    # dataset as the baseline run), and the server reads no file a client names.
+    spec["baseline"] = "sample"
+    return load_spec(spec)
+
+
+def _run_scenario(
+    store: Store,
+    job: Job,
+    control: SolveControl,
+    workers: int,
+    write_progress: Callable[[str | None, dict[str, Any]], None],
+) -> Outcome:
+    from allocator.allocation import allocate
+    from scenarios.run import BankRun, run_scenario
+
+    params = job.params
+    write_progress("loading", {"stage": "loading"})
+    spec = _scenario_spec(job)
+    policy = load_policy(params.get("policy"))
+    instance = load_dataset(store, job.dataset_id, policy)
+    write_progress("baseline", {"stage": "baseline"})
+    seed = int(params["seed"]) if params.get("seed") is not None else spec.seed
+    limit = float(params["time_limit"])
+    baseline_plan = allocate(
+        instance,
+        policy=policy,
+        backend=params.get("backend", "auto"),
+        time_limit=limit,
+        seed=seed,
+        workers=workers,
+        control=control,
+    )
+    if control.stop.is_set():
+        return Outcome(progress=headline(baseline_plan.kpis))
+    write_progress("scenario", {"stage": "scenario", **_jsonable_headline(baseline_plan.kpis)})
+    result = run_scenario(
+        spec,
+        time_limit=limit,
+        seed=seed,
+        workers=workers,
+        backend=params.get("backend", "auto"),
+        baseline=BankRun(instance, policy, baseline_plan),
+    )
+    derived_id = None
+    if result.solved:
+        derived = save_instance(
+            store,
+            result.instance,
+            name=f"{spec.name} (scenario of {job.dataset_id})",
+            parent_id=job.dataset_id,
+            derivation={"kind": "scenario", "job_id": job.id, "spec": spec.to_dict()},
+            created_by=job.created_by,
+        )
+        derived_id = derived.id
+    comparison = result.comparison.astype(object)
+    comparison = comparison.where(comparison.notna(), None)
+    summary = {
+        "name": spec.name,
+        "solved": result.solved,
+        "derived_dataset_id": derived_id,
+        "policy": result.policy.to_dict() if result.solved else None,
+        "comparison": comparison.to_dict(orient="records"),
+        "kpis": result.kpis(),
+    }
+    kpis = result.plan.kpis
+    return Outcome(
+        plan=to_parquet(result.plan.assignments),
+        kpis=kpis,
+        result=json_safe(summary),
+        progress=headline(kpis),
+    )
+
+
+def _jsonable_headline(kpis: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in headline(kpis).items() if k != "stage"}
+
+
+def json_safe(value: Any) -> Any:
+    """JSON-safe: NaN/inf to ``None``, NumPy scalars to Python ones (JSON columns reject both)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

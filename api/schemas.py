@@ -1,0 +1,245 @@
+"""Request and response bodies of the HTTP API (apart from the library's domain types).
+
+Records of the data contract are typed loosely on purpose: every field optional, any scalar
+accepted. The contract's real validation is :func:`allocator.validation.load_instance`, which
+reports every issue with its table, row and column; typing the fields strictly here would report
+the same problems twice, differently, and one at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import Role
+
+Scalar = str | int | float | bool | None
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+_ID = Field(max_length=40, description="An id given by this service.")
+
+
+class _Record(BaseModel):
+    """A contract row; unknown columns are kept (and ignored by the allocator)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class CustomerRecord(_Record):
+    """One row of ``customers.csv`` (DATA_CONTRACT.md)."""
+
+    customer_id: Scalar = Field(default=None, description="Unique id.")
+    segment: Scalar = Field(default=None, description="`corporate` or `retail`.")
+    branch_id: Scalar = Field(default=None, description="The customer's home branch.")
+    aum: Scalar = Field(default=None, description="Retail financial assets, RMB (>= 0).")
+    annual_contribution: Scalar = Field(default=None, description="RMB a year (>= 0).")
+    list_tier: Scalar = Field(default=None, description="`hq`, `province`, `city`, `potential`.")
+    group_id: Scalar = Field(default=None, description="Corporate group.")
+    current_rm_id: Scalar = Field(default=None, description="Today's RM.")
+    locked: Scalar = Field(default=None, description="Keep today's RM.")
+
+
+class RmRecord(_Record):
+    """One row of ``rms.csv``."""
+
+    rm_id: Scalar = Field(default=None, description="Unique id.")
+    line: Scalar = Field(default=None, description="`corporate` or `retail`.")
+    grade: Scalar = Field(
+        default=None, description="`assistant`, `rm`, `intermediate`, `senior`, `chief`."
+    )
+    certifications: Scalar | list[str] = Field(
+        default=None, description="`;`-separated (or a list), e.g. `CFP;CPB`."
+    )
+    branch_id: Scalar = Field(default=None, description="Where the RM sits.")
+    unit: Scalar = Field(
+        default=None, description="`outlet` (default), `vip_center`, `wealth_center`, `marketing`."
+    )
+    capacity: Scalar = Field(default=None, description="Workload points (> 0); policy default.")
+    active: Scalar = Field(default=None, description="Default true.")
+
+
+class BranchRecord(_Record):
+    """One row of ``branches.csv``."""
+
+    branch_id: Scalar = Field(default=None)
+    parent_id: Scalar = Field(default=None, description="Empty for a root.")
+    level: Scalar = Field(
+        default=None, description="`head_office`, `province`, `city`, `subbranch`, `outlet`."
+    )
+
+
+class DatasetCreate(BaseModel):
+    """A bank as JSON records, with the contract's field names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200, description="A label for people.")
+    customers: list[CustomerRecord]
+    rms: list[RmRecord]
+    branches: list[BranchRecord] | None = Field(
+        default=None, description="Optional: without it every branch is a root outlet."
+    )
+
+
+class DatasetCounts(BaseModel):
+    customers: int
+    rms: int
+    branches: int
+
+
+class DatasetOut(BaseModel):
+    """A stored dataset's metadata (never its rows)."""
+
+    id: str
+    name: str | None
+    created_at: dt.datetime
+    created_by: str | None = Field(description="Id of the API key that uploaded it.")
+    parent_id: str | None = Field(description="The dataset this one was derived from.")
+    derivation: dict[str, Any] | None = Field(description="How it was derived (a scenario).")
+    counts: DatasetCounts
+    branches_given: bool
+    size_bytes: int
+    sha256: str = Field(description="Digest of the stored tables.")
+
+
+class DatasetList(BaseModel):
+    items: list[DatasetOut]
+    limit: int
+    offset: int
+
+
+class JobCreate(BaseModel):
+    """A solve of a stored dataset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_id: str = _ID
+    policy: dict[str, Any] | None = Field(
+        default=None, description="Overrides deep-merged over the default policy v1."
+    )
+    time_limit: float | None = Field(
+        default=None, gt=0, description="Seconds (default and maximum from the settings)."
+    )
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    backend: str = Field(default="auto", max_length=40, description="`auto`, `cpsat`, ...")
+
+
+class Progress(BaseModel):
+    """Best so far of a running (or finished) solve."""
+
+    stage: str | None = None
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    seconds: float | None = None
+
+
+class JobOut(BaseModel):
+    """A job's state. ``kpis`` is the plan's KPIs once there is a plan; ``progress`` the best
+    so far while it runs."""
+
+    id: str
+    kind: Literal["solve", "scenario"]
+    dataset_id: str
+    status: JobStatus
+    stage: str | None
+    params: dict[str, Any]
+    progress: Progress | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    kpis: dict[str, Any] | None
+    result: dict[str, Any] | None = Field(description="A scenario's comparison, when done.")
+    error: dict[str, Any] | None = Field(description="A problem document, when failed.")
+    has_plan: bool
+    attempts: int
+    cancel_requested: bool
+    worker_id: str | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    solve_seconds: float | None
+
+
+class JobList(BaseModel):
+    items: list[JobOut]
+    limit: int
+    offset: int
+
+
+class PlanOut(BaseModel):
+    """A plan as JSON: one record per customer (contract columns and more), and the KPIs."""
+
+    job_id: str
+    status: JobStatus
+    kpis: dict[str, Any] | None
+    assignments: list[dict[str, Any]]
+
+
+class RecommendationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_id: str = _ID
+    customer: CustomerRecord
+    k: int = Field(default=3, ge=1, le=50)
+    policy: dict[str, Any] | None = None
+
+
+class RecommendationOut(BaseModel):
+    dataset_id: str
+    plan_job_id: str | None = Field(description="The plan whose loads were used, if any.")
+    recommendations: list[dict[str, Any]]
+
+
+class ScenarioCreate(BaseModel):
+    """A scenario run against a stored dataset: the spec's edits apply to that dataset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_id: str = _ID
+    spec: dict[str, Any] = Field(
+        description="A scenario spec (scenarios/spec.py) without `baseline` (the dataset is the "
+        "baseline) and without `sweep`: name, seed, edits, salaries (`default` only)."
+    )
+    policy: dict[str, Any] | None = Field(
+        default=None, description="The baseline's policy overrides (policy edits merge over it)."
+    )
+    time_limit: float | None = Field(default=None, gt=0)
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    name: str | None = Field(default=None, max_length=200)
+
+
+class KeyOut(BaseModel):
+    id: str
+    role: Role
+    name: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class KeyCreated(KeyOut):
+    key: str = Field(description="The key itself: shown this once, never stored.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document (``application/problem+json``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,67 @@
+"""``rmalloc keys``: manage the service's API keys from the command line.
+
+``rmalloc keys create --role planner`` prints the new key as its LAST line (scripts take ``tail
+-n 1``); the key is shown this once, only its hash is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+ROLES = ("viewer", "planner", "admin")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``keys`` subcommand."""
+    p = subparsers.add_parser(
+        "keys",
+        help="create, list and revoke API keys",
+        description="Manage the API keys of the service's database.",
+    )
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (default: DATABASE_URL, else sqlite:///var/rmalloc.sqlite)",
+    )
+    sub = p.add_subparsers(dest="keys_command", metavar="ACTION")
+    sub.required = True
+    create = sub.add_parser("create", help="make a key and print it (last line)")
+    create.add_argument("--role", choices=ROLES, required=True)
+    create.add_argument("--name", help="a label for people")
+    create.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
+    lst = sub.add_parser("list", help="list keys (ids and roles; never secrets)")
+    lst.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
+    revoke = sub.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    revoke.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from api import db
+    from api.auth import create_key
+    from api.settings import Settings
+    from api.store import Store
+
+    settings = Settings(**({"database_url": args.db} if args.db else {}))
+    engine = db.make_engine(settings.database_url, pool=False)
+    try:
+        db.migrate(engine)
+        store = Store(engine)
+        if args.keys_command == "create":
+            new = create_key(store, args.role, args.name)
+            print(f"created {args.role} key {new.key_id}; it is shown once:", file=sys.stderr)
+            print(new.token)
+        elif args.keys_command == "list":
+            for key in store.list_keys():
+                state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+                print(f"{key.id}\t{key.role}\t{state}\t{key.name or ''}")
+        else:
+            if store.revoke_key(args.key_id) is None:
+                print(f"rmalloc keys: no key {args.key_id!r}", file=sys.stderr)
+                return 1
+            print(f"revoked {args.key_id}")
+    finally:
+        engine.dispose()
+    return 0

@@ -1,0 +1,48 @@
+"""``rmalloc worker``: one worker process alone (``rmalloc serve`` starts and supervises its own).
+
+Claims queued jobs from the database and solves them, one at a time, until SIGTERM/SIGINT.
+Several workers, on one machine or many, may share one database (PostgreSQL for many machines).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``worker`` subcommand."""
+    p = subparsers.add_parser(
+        "worker",
+        help="run one job worker",
+        description="Solve queued jobs from the service's database until stopped.",
+    )
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (default: DATABASE_URL, else sqlite:///var/rmalloc.sqlite)",
+    )
+    p.add_argument(
+        "--once", action="store_true", help="exit when the queue is empty (batch use, tests)"
+    )
+    p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from api import db
+    from api.logs import configure_logging
+    from api.settings import Settings
+    from api.store import Store
+    from api.worker import Worker
+
+    settings = Settings(**({"database_url": args.db} if args.db else {}))
+    configure_logging(settings.log_level)
+    engine = db.make_engine(settings.database_url)
+    db.migrate(engine)
+    worker = Worker(Store(engine), settings, parent_pid=args.parent_pid)
+    worker.install_signal_handlers()
+    try:
+        worker.run(exit_when_idle=args.once)
+    finally:
+        engine.dispose()
+    return 0

@@ -1,0 +1,226 @@
+"""End to end: ``rmalloc serve`` as real processes on a free localhost port with a temp SQLite DB.
+
+- a worker SIGKILLed mid-solve: the job is re-queued once (stale heartbeat), then marked failed
+  when its second worker dies too; the supervisor restarts workers and the service keeps serving;
+- a restart of the whole service keeps every job, and a job left ``running`` by a killed service
+  does not stay ``running``.
+
+All traffic goes to 127.0.0.1; every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tests_api_helpers import ROOT, wait_for  # type: ignore[import-not-found]
+
+from allocator.generator import generate_bank
+from allocator.io import write_instance
+
+pytestmark = pytest.mark.e2e
+
+RMALLOC = ROOT / ".venv" / "bin" / "rmalloc"
+KEY = "e2e-admin-key-0123456789abcdef"
+H = {"Authorization": f"Bearer {KEY}"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """``rmalloc serve`` in its own process group (so cleanup reaches its workers too)."""
+
+    def __init__(self, db_url: str, log: Path, *, bootstrap: bool = True, **env: str):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        environ = {
+            **os.environ,
+            "RMALLOC_BOOTSTRAP_KEY": KEY,
+            "RMALLOC_LOAD_SAMPLE": "false",
+            "RMALLOC_HEARTBEAT_SECONDS": "0.5",
+            "RMALLOC_STALE_SECONDS": "3",
+            "RMALLOC_POLL_SECONDS": "0.2",
+            "RMALLOC_SOLVER_WORKERS": "1",
+            "RMALLOC_MAX_TIME_LIMIT": "120",
+            **env,
+        }
+        environ.pop("DATABASE_URL", None)
+        if not bootstrap:
+            environ.pop("RMALLOC_BOOTSTRAP_KEY", None)
+        self.proc = subprocess.Popen(
+            [str(RMALLOC), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--db", db_url, "--workers", "1"],
+            env=environ,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=open(log, "ab"),  # noqa: SIM115  (closed with the process)
+            start_new_session=True,
+        )  # fmt: skip
+        self.client = httpx.Client(base_url=self.url, headers=H, timeout=30)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        def ready() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"serve exited: {self.log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                return self.client.get("/readyz").status_code == 200
+            return False
+
+        wait_for(ready, timeout, every=0.2)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # anything left in the group
+        self.client.close()
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        r = self.client.get(f"/v1/jobs/{job_id}")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+
+@pytest.fixture(scope="module")
+def big_bank(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    # big enough that a solve runs for many seconds (it stops at its time limit)
+    return write_instance(generate_bank(20000, seed=5), tmp_path_factory.mktemp("big"))
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[list[Server]]:
+    made: list[Server] = []
+    yield made
+    for server in made:
+        server.stop(signal.SIGKILL, timeout=5)
+
+
+def _upload(server: Server, paths: dict[str, Path]) -> str:
+    files = {k: (p.name, p.read_bytes(), "text/csv") for k, p in paths.items()}
+    r = server.client.post("/v1/datasets", files=files)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def _submit(server: Server, dataset_id: str, time_limit: float) -> str:
+    r = server.client.post("/v1/jobs", json={"dataset_id": dataset_id, "time_limit": time_limit})
+    assert r.status_code == 202, r.text
+    return str(r.json()["id"])
+
+
+def _running_worker_pid(server: Server, job_id: str, attempt: int) -> int:
+    def running() -> dict[str, Any] | None:
+        job = server.job(job_id)
+        ok = job["status"] == "running" and job["attempts"] == attempt and job["worker_id"]
+        return job if ok else None
+
+    job = wait_for(running, timeout=60, every=0.05)
+    return int(job["worker_id"].split(":")[1])
+
+
+def test_worker_killed_mid_solve(servers: list[Server], tmp_path: Path, big_bank) -> None:
+    server = Server(f"sqlite:///{tmp_path / 'svc.sqlite'}", tmp_path / "serve.log")
+    servers.append(server)
+    server.wait_ready()
+    dataset_id = _upload(server, big_bank)
+    job_id = _submit(server, dataset_id, time_limit=60)
+
+    os.kill(_running_worker_pid(server, job_id, attempt=1), signal.SIGKILL)
+    # stale heartbeat -> re-queued once; the supervisor's new worker claims it (attempt 2)
+    pid = _running_worker_pid(server, job_id, attempt=2)
+    os.kill(pid, signal.SIGKILL)
+    final = wait_for(
+        lambda: (j := server.job(job_id))["status"] not in ("queued", "running") and j, 60, 0.2
+    )
+    assert final["status"] == "failed" and final["attempts"] == 2
+    assert final["error"]["type"] == "urn:rmalloc:problem:worker-lost"
+
+    # the service keeps serving: a new worker solves the next job
+    assert server.client.get("/healthz").status_code == 200
+    small = write_instance(generate_bank(200, seed=2), tmp_path / "small")
+    ok_id = _submit(server, _upload(server, small), time_limit=10)
+    done = wait_for(lambda: (j := server.job(ok_id))["status"] == "done" and j, 60, 0.2)
+    assert done["has_plan"]
+    assert server.client.get("/readyz").status_code == 200
+    metrics = server.client.get("/metrics").text
+    assert 'rmalloc_jobs{status="failed"} 1.0' in metrics
+
+
+def test_restart_keeps_jobs(servers: list[Server], tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'svc.sqlite'}"
+    first = Server(db_url, tmp_path / "serve1.log")
+    servers.append(first)
+    first.wait_ready()
+    small = write_instance(generate_bank(200, seed=4), tmp_path / "small")
+    dataset_id = _upload(first, small)
+    done_id = _submit(first, dataset_id, time_limit=10)
+    wait_for(lambda: first.job(done_id)["status"] == "done", 60, 0.2)
+    plan_before = first.client.get(f"/v1/jobs/{done_id}/plan", params={"format": "csv"}).text
+    big = write_instance(generate_bank(20000, seed=6), tmp_path / "big")
+    long_id = _submit(first, _upload(first, big), time_limit=60)
+    _running_worker_pid(first, long_id, attempt=1)
+    # kill the whole service (web, supervisor, worker) while the long job runs
+    os.killpg(first.proc.pid, signal.SIGKILL)
+    first.proc.wait(10)
+
+    second = Server(db_url, tmp_path / "serve2.log")
+    servers.append(second)
+    second.wait_ready()
+    assert second.job(done_id)["status"] == "done"
+    assert second.client.get(f"/v1/jobs/{done_id}/plan", params={"format": "csv"}).text == (
+        plan_before
+    )
+    # the job left running by the killed service is re-queued (stale heartbeat) and run again
+    again = wait_for(
+        lambda: (j := second.job(long_id))["attempts"] == 2 and j["status"] == "running" and j,
+        60,
+        0.2,
+    )
+    assert again["error"] is None or again["error"]["type"].endswith("worker-lost")
+    r = second.client.delete(f"/v1/jobs/{long_id}")
+    assert r.status_code == 202
+    final = wait_for(lambda: (j := second.job(long_id))["status"] != "running" and j, 60, 0.2)
+    assert final["status"] == "cancelled"
+    # a clean stop (SIGTERM) ends serve and its workers
+    second.stop(signal.SIGTERM)
+    assert second.proc.returncode == 0
+
+
+def test_first_start_prints_an_admin_key_once(servers: list[Server], tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'svc.sqlite'}"
+    first = Server(db_url, tmp_path / "serve1.log", bootstrap=False, RMALLOC_LOAD_SAMPLE="true")
+    servers.append(first)
+    first.wait_ready()
+    assert first.proc.stdout is not None
+    lines = [first.proc.stdout.readline().decode().strip() for _ in range(3)]
+    token = lines[-1]
+    assert token.startswith("rma_"), lines
+    keys = first.client.get("/v1/keys", headers={"Authorization": f"Bearer {token}"})
+    assert keys.status_code == 200 and [k["role"] for k in keys.json()] == ["admin"]
+    datasets = first.client.get("/v1/datasets", headers={"Authorization": f"Bearer {token}"})
+    from allocator.generator import sample_bank_paths
+
+    if all(p.is_file() for p in sample_bank_paths().values()):
+        assert [d["name"] for d in datasets.json()["items"]] == ["sample"]
+    first.stop()
+    second = Server(db_url, tmp_path / "serve2.log", bootstrap=False)
+    servers.append(second)
+    second.wait_ready()
+    second.stop()
+    assert second.proc.stdout is not None
+    assert "rma_" not in second.proc.stdout.read().decode()  # shown once only
