@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.backends import Progress, SolveControl
+from rmalloc.commands._bank import add_bank_arguments, bank_sources
 
 
 def register(sub: Any) -> None:
@@ -20,12 +21,7 @@ def register(sub: Any) -> None:
         help="allocate customers to RMs and write the plan",
         description="Allocate customers to RMs under a policy; write plan.csv (and KPIs).",
     )
-    src = p.add_argument_group("input (contract v1: CSV, Parquet or Excel)")
-    src.add_argument("--customers", type=Path, help="customers file")
-    src.add_argument("--rms", type=Path, help="RMs file")
-    src.add_argument("--branches", type=Path, help="branches file (optional)")
-    src.add_argument("--sample", action="store_true", help="use the bundled sample bank")
-    p.add_argument("--policy", type=Path, help="policy overrides (YAML/JSON) over policy v1")
+    add_bank_arguments(p)
     p.add_argument("--out", type=Path, required=True, help="plan CSV to write")
     p.add_argument("--kpis", type=Path, help="also write the KPIs as JSON")
     p.add_argument("--time-limit", type=float, default=30.0, help="seconds (default 30)")
@@ -37,23 +33,11 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def input_paths(args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    """(customers, rms, branches) from --sample or the three file options."""
-    if args.sample:
-        from allocator.generator import sample_bank_paths
-
-        paths = sample_bank_paths()
-        return paths["customers"], paths["rms"], paths["branches"]
-    if args.customers is None or args.rms is None:
-        raise SystemExit("rmalloc: --customers and --rms are required (or --sample)")
-    return args.customers, args.rms, args.branches
-
-
 def run(args: argparse.Namespace) -> int:
     from allocator import allocate
     from allocator.kpis import kpi_table
 
-    customers, rms, branches = input_paths(args)
+    customers, rms, branches = bank_sources(args)
     control = SolveControl()
     bar = _ProgressBar(args.time_limit, enabled=not args.quiet and sys.stderr.isatty())
     control.on_progress = bar.update

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rmalloc.commands._bank import add_bank_arguments, bank_sources
+
 #: violations listed by the text report (``--json`` lists them all)
 SHOWN = 20
 
@@ -25,26 +27,10 @@ def register(sub: Any) -> None:
             "recompute its objective. Exit 0 valid, 1 rules broken, 2 bad input."
         ),
     )
-    src = p.add_argument_group("input (contract v1: CSV, Parquet or Excel)")
-    src.add_argument("--customers", type=Path, help="customers file")
-    src.add_argument("--rms", type=Path, help="RMs file")
-    src.add_argument("--branches", type=Path, help="branches file (optional)")
-    src.add_argument("--sample", action="store_true", help="use the bundled sample bank")
-    p.add_argument("--policy", type=Path, help="policy overrides (YAML/JSON) over policy v1")
+    add_bank_arguments(p)
     p.add_argument("--plan", type=Path, required=True, help="the plan to check")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=run)
-
-
-def _input_paths(args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    if args.sample:
-        from allocator.generator import sample_bank_paths
-
-        paths = sample_bank_paths()
-        return paths["customers"], paths["rms"], paths["branches"]
-    if args.customers is None or args.rms is None:
-        raise SystemExit("rmalloc check: --customers and --rms are required (or --sample)")
-    return args.customers, args.rms, args.branches
 
 
 def read_plan(path: Path) -> Any:
@@ -66,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from allocator.policy import load_policy
     from allocator.validation import load_instance
 
-    customers, rms, branches = _input_paths(args)
+    customers, rms, branches = bank_sources(args)
     policy = load_policy(args.policy)
     instance = load_instance(customers, rms, branches, policy=policy)
     plan = read_plan(args.plan)
