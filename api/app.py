@@ -24,7 +24,7 @@ from api.ingest import InstanceCache
 from api.metrics import Metrics
 from api.middleware import AccessLogMiddleware, BodyLimitMiddleware
 from api.plans import PlanCache
-from api.routers import datasets, health, jobs, keys, recommendations, scenarios
+from api.routers import datasets, health, jobs, keys, recommendations, scenarios, ui
 from api.schemas import DatasetCreate, Problem
 from api.settings import Settings
 from api.store import Store
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (health, datasets, jobs, recommendations, scenarios, keys):
         app.include_router(module.router)
+    app.include_router(ui.router)  # the web page: GET / and /ui (api/static)
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(AccessLogMiddleware, metrics=app.state.metrics)
