@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.gap import GapInstance, Sense
+from allocator.highs import highs_threads
 
 
 class BaselineResult(NamedTuple):
@@ -176,11 +177,12 @@ def solve_highs(
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
-    _set_threads(h, int(threads))
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.passModel(lp)
-    h.run()
+    with highs_threads(int(threads)) as granted:
+        h.setOptionValue("threads", granted)
+        h.run()
     seconds = time.perf_counter() - start
 
     model_status = h.getModelStatus()
@@ -194,21 +196,6 @@ def solve_highs(
     assignment = values.argmax(axis=1).astype(np.int64)
     status = "optimal" if model_status == highspy.HighsModelStatus.kOptimal else "feasible"
     return BaselineResult(round(info.objective_function_value), bound, status, seconds, assignment)
-
-
-_highs_threads: list[int] = []
-
-
-def _set_threads(h: object, threads: int) -> None:
-    """Set HiGHS's ``threads``, resetting its process-wide scheduler when the count changes.
-
-    HiGHS starts one global thread pool on first use and ignores (with a warning) a later,
-    different ``threads`` value unless the pool is reset.
-    """
-    if _highs_threads and _highs_threads[-1] != threads:
-        h.resetGlobalScheduler(True)  # type: ignore[attr-defined]
-    _highs_threads[:] = [threads]
-    h.setOptionValue("threads", threads)  # type: ignore[attr-defined]
 
 
 def _finite(x: float) -> float | None:

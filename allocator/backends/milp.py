@@ -52,7 +52,6 @@ import re
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -67,6 +66,7 @@ from allocator.backends.base import Backend, Progress, SolveControl, register
 from allocator.backends.cpsat import STAGE_SHARE
 from allocator.backends.greedy import greedy_assignment
 from allocator.decomposition import trivial_bound
+from allocator.highs import highs_threads, highspy_module
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
 
@@ -519,40 +519,8 @@ class Engine(ABC):
 
 
 # -- HiGHS through highspy -----------------------------------------------------------------------
-_SCHEDULER_LOCK = threading.Lock()
-_SCHEDULER = {"threads": 0, "active": 0}  # our HiGHS runs in this process, and their threads
 
 
-def _highspy() -> Any:
-    import highspy
-
-    return highspy
-
-
-@contextlib.contextmanager
-def _highs_threads(wanted: int) -> Any:
-    """The thread count to run HiGHS with, and a clean scheduler around our runs.
-
-    HiGHS keeps one task scheduler per process, sized by the first solve; a later solve asking
-    for another size fails outright (``kError``) -- whoever made the earlier solve, e.g. the GAP
-    baselines. So the scheduler is reset before our first concurrent run and after our last one
-    (as highspy itself does after a threaded solve); runs overlapping ours share its size
-    (threads matter little to HiGHS's MIP, which is mostly serial).
-    """
-    hs = _highspy()
-    with _SCHEDULER_LOCK:
-        if _SCHEDULER["active"] == 0:
-            hs.Highs.resetGlobalScheduler(True)
-            _SCHEDULER["threads"] = wanted
-        _SCHEDULER["active"] += 1
-        threads = _SCHEDULER["threads"]
-    try:
-        yield threads
-    finally:
-        with _SCHEDULER_LOCK:
-            _SCHEDULER["active"] -= 1
-            if _SCHEDULER["active"] == 0:
-                hs.Highs.resetGlobalScheduler(False)
 
 
 class HighsEngine(Engine):
@@ -562,7 +530,7 @@ class HighsEngine(Engine):
         self, model: MilpModel, options: SolveOptions, control: SolveControl | None, t0: float
     ):
         super().__init__(model, options, control, t0)
-        hs = _highspy()
+        hs = highspy_module()
         self.hs = hs
         h = hs.Highs()
         self.h = h
@@ -634,7 +602,7 @@ class HighsEngine(Engine):
         self.first_run = False
         if start is not None:
             h.setSolution(start.shape[0], np.arange(start.shape[0], dtype=np.int32), start)
-        with _highs_threads(self.options.workers) as threads:
+        with highs_threads(self.options.workers) as threads:
             h.setOptionValue("threads", int(threads))
             h.run()
         status = h.getModelStatus()
@@ -1031,7 +999,7 @@ def _start(problem: Problem, warm: bool) -> Ints:
 def highs_available() -> bool:
     """Whether highspy loads (and can make a solver) in this process."""
     try:
-        _highspy().Highs()
+        highspy_module().Highs()
     except Exception:  # ImportError, or a symbol clash with another HiGHS build
         return False
     return True
