@@ -6,6 +6,7 @@ One definition, so that every subcommand takes its input the same way.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,8 @@ def bank_sources(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     Raises
     ------
     SystemExit
-        With a usage message when neither ``--sample`` nor both required files are given.
+        Exit code 2 (bad usage, as argparse) with a message on stderr when neither ``--sample``
+        nor both required files are given.
     """
     if args.sample:
         from allocator.generator import sample_bank_paths
@@ -37,7 +39,9 @@ def bank_sources(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         paths = sample_bank_paths()
         return paths["customers"], paths["rms"], paths["branches"]
     if args.customers is None or args.rms is None:
-        raise SystemExit(
-            f"rmalloc {args.command}: --customers and --rms are required (or --sample)"
+        print(
+            f"rmalloc {args.command}: --customers and --rms are required (or --sample)",
+            file=sys.stderr,
         )
+        raise SystemExit(2)
     return args.customers, args.rms, args.branches

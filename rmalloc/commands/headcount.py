@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+
+from rmalloc.commands._bank import add_bank_arguments, bank_sources
 
 EXIT_OK, EXIT_FAIL = 0, 1
 
@@ -30,12 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "customers. Staffing rules are always checked; --enforce makes them constraints."
         ),
     )
-    src = p.add_argument_group("input (contract v1: CSV, Parquet or Excel)")
-    src.add_argument("--customers", type=Path, help="customers file")
-    src.add_argument("--rms", type=Path, help="RMs file")
-    src.add_argument("--branches", type=Path, help="branches file (optional)")
-    src.add_argument("--sample", action="store_true", help="use the bundled sample bank")
-    p.add_argument("--policy", type=Path, help="policy overrides (YAML/JSON) over policy v1")
+    add_bank_arguments(p)
     p.add_argument(
         "--target",
         required=True,
@@ -96,16 +92,8 @@ def run(args: argparse.Namespace) -> int:
     from scenarios.headcount import RULE_NAMES, plan_headcount, required_rms, write_hires
 
     policy = load_policy(args.policy)
-    if args.sample:
-        from allocator.generator import sample_bank_paths
-
-        paths = sample_bank_paths()
-        instance = load_instance(paths["customers"], paths["rms"], paths["branches"], policy=policy)
-    elif args.customers is None or args.rms is None:
-        print("rmalloc headcount: give --customers and --rms, or --sample", file=sys.stderr)
-        return 2
-    else:
-        instance = load_instance(args.customers, args.rms, args.branches, policy=policy)
+    customers, rms, branches = bank_sources(args)
+    instance = load_instance(customers, rms, branches, policy=policy)
     enforce = [r.strip() for r in args.enforce.split(",") if r.strip()]
     if enforce == ["all"]:
         enforce = list(RULE_NAMES)
