@@ -211,7 +211,9 @@ class MilpModel:
         """The cover value behind a ``cover_value`` step objective (or bound): the objective
         itself, or with the moves tie-break ``W = V / g * (K + 1) - M`` (``0 <= M <= K``),
         ``V = g * ceil(W / (K + 1))``, and for a bound ``V <= g * floor((W + K) / (K + 1))``."""
-        if not self.tie_break or not math.isfinite(step_objective):
+        if not math.isfinite(step_objective):
+            return step_objective  # no bound yet (HiGHS reports +-inf before its first LP)
+        if not self.tie_break:
             return float(math.floor(step_objective + 1e-6)) if bound else step_objective
         k1 = self.keepable + 1
         if bound:
