@@ -117,8 +117,9 @@ def _upload(server: Server, paths: dict[str, Path]) -> str:
     return str(r.json()["id"])
 
 
-def _submit(server: Server, dataset_id: str, time_limit: float) -> str:
-    r = server.client.post("/v1/jobs", json={"dataset_id": dataset_id, "time_limit": time_limit})
+def _submit(server: Server, dataset_id: str, time_limit: float, backend: str = "auto") -> str:
+    body = {"dataset_id": dataset_id, "time_limit": time_limit, "backend": backend}
+    r = server.client.post("/v1/jobs", json=body)
     assert r.status_code == 202, r.text
     return str(r.json()["id"])
 
@@ -138,7 +139,7 @@ def test_worker_killed_mid_solve(servers: list[Server], tmp_path: Path, big_bank
     servers.append(server)
     server.wait_ready()
     dataset_id = _upload(server, big_bank)
-    job_id = _submit(server, dataset_id, time_limit=60)
+    job_id = _submit(server, dataset_id, time_limit=60, backend="cpsat")
 
     os.kill(_running_worker_pid(server, job_id, attempt=1), signal.SIGKILL)
     # stale heartbeat -> re-queued once; the supervisor's new worker claims it (attempt 2)
@@ -172,7 +173,7 @@ def test_restart_keeps_jobs(servers: list[Server], tmp_path: Path) -> None:
     wait_for(lambda: first.job(done_id)["status"] == "done", 60, 0.2)
     plan_before = first.client.get(f"/v1/jobs/{done_id}/plan", params={"format": "csv"}).text
     big = write_instance(generate_bank(20000, seed=6), tmp_path / "big")
-    long_id = _submit(first, _upload(first, big), time_limit=60)
+    long_id = _submit(first, _upload(first, big), time_limit=60, backend="cpsat")
     _running_worker_pid(first, long_id, attempt=1)
     # kill the whole service (web, supervisor, worker) while the long job runs
     os.killpg(first.proc.pid, signal.SIGKILL)

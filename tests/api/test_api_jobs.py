@@ -143,7 +143,7 @@ def test_cancel_queued_and_finished(service, dataset, solved) -> None:
 def test_cancel_running_keeps_best_plan(service, tmp_path) -> None:
     bank = generate_bank(20000, seed=5)
     ds = service.upload(write_instance(bank, tmp_path / "big"))
-    job = _submit(service, ds["id"], time_limit=60)
+    job = _submit(service, ds["id"], time_limit=60, backend="cpsat")  # runs to its limit
     worker = Worker(service.store, service.settings)
     thread = threading.Thread(target=worker.run, kwargs={"max_jobs": 1})
     thread.start()
