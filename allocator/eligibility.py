@@ -110,7 +110,7 @@ def index_of(
     """
     table = pd.Index(ids)
     if not table.is_unique:
-        return np.array([index.get(v, -1) for v in values], dtype=np.int64)
+        return np.array([index.get(str(v), -1) for v in np.asarray(values)], dtype=np.int64)
     # factorise first: a few thousand distinct ids are looked up, not a million strings
     codes, uniques = pd.factorize(
         np.asarray(values) if not isinstance(values, pd.Series) else values
@@ -216,6 +216,12 @@ def rule_active(k: Ints, r: Ints, cls: ClassTable, rms: RmTable, br: BranchTable
 
 def rule_unit(k: Ints, r: Ints, cls: ClassTable, rms: RmTable, br: BranchTable) -> Bools:
     """The RM sits in a unit the tier asks for (wealth/VIP centre for private, outlet for mid)."""
+    if k.shape[0] <= 64:  # reasons and explanations ask about a pair or two at a time
+        pairs = zip(k.tolist(), r.tolist(), strict=True)
+        return np.array(
+            [cls.units[ki] is None or rms.unit[ri] in cls.units[ki] for ki, ri in pairs],
+            dtype=bool,
+        )
     # one bit per unit name: a class's units are a mask, so no pass over the pairs per class
     names = sorted({str(u) for u in rms.unit} | {u for us in cls.units if us for u in us})
     if len(names) > 62:  # pragma: no cover - the policy knows four units

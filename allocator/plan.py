@@ -22,7 +22,13 @@ from allocator.compile import LOCK_BROKEN, LOCK_HELD, Compiled
 from allocator.instance import Instance
 from allocator.kpis import compute_kpis
 from allocator.policy import Policy
-from allocator.reasons import RmState, funnel_reason, pair_reason, solve_reason
+from allocator.reasons import (
+    RmState,
+    assignment_loads,
+    funnel_reason,
+    pair_reason,
+    solve_reason,
+)
 from allocator.solution import Solution, SolutionStatus
 
 PLAN_COLUMNS = ("customer_id", "rm_id", "tier", "status", "reason")
@@ -204,7 +210,7 @@ def _move_reasons(
     moved = np.flatnonzero(status == "moved")
     if moved.size == 0:
         return
-    loads = p.loads(a)
+    loads = assignment_loads(p, a)
     dedicated = np.zeros(p.n_rms, dtype=bool)
     excl = np.flatnonzero(p.exclusive & (a >= 0))
     dedicated[a[excl]] = True

@@ -1,0 +1,177 @@
+"""The large-scale backend: a transportation LP as a min-cost flow, side rules settled around it.
+
+A province has ~10^6 customers and ~10^4 RMs, but only a few thousand *kinds* of customer: those of
+one ``Problem.klass`` have the same eligible RMs, workload and value. When a customer's workload
+does not depend on the RM (as in every compiled bank), the LP relaxation of the capacity core is a
+transportation problem in workload units, and a min-cost flow over pooled customers solves it
+exactly in seconds. Its optimum is a proven upper bound of the cover value; rounding the flow to
+whole customers loses at most the fractions of the few arcs that carry one, and a greedy repair
+reseats most of those. One-to-one customers and groups are settled from the LP's own seating and
+fixed; a second flow then seats everybody else (:mod:`allocator.flow.core`).
+
+What it claims (capability flags): it honours every side rule (``side_rules``); it reports a real
+bound and gap for the cover value but does not prove the lexicographic optimum in general, so it
+is not ``exact`` -- it is the backend ``auto`` falls back to when the exact ones are too slow
+(``max_pairs``). A problem whose workloads depend on the RM (the OR-Library GAP) is no
+transportation problem: it is handed to CP-SAT, and the solution says so (``flow>cpsat``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from allocator.backends.base import Backend, Progress, SolveControl, register
+from allocator.flow.core import Outcome, solve_flow
+from allocator.problem import Problem
+from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
+
+
+def customer_weights_constant(problem: Problem) -> bool:
+    """Whether every customer's workload is the same on all its pairs (the flow's premise)."""
+    if problem.n_pairs == 0:
+        return True
+    ptr = problem.customer_ptr
+    starts = ptr[:-1][np.diff(ptr) > 0]
+    # per customer min == max, two passes without a pair-sized temporary
+    low = np.minimum.reduceat(problem.pair_weight, starts)
+    high = np.maximum.reduceat(problem.pair_weight, starts)
+    return bool(np.array_equal(low, high))
+
+
+@register
+class FlowBackend(Backend):
+    """Min-cost-flow LP with rounding and repair: every side rule, a proven cover-value bound."""
+
+    name = "flow"
+    side_rules = True
+    exact = False
+    warm_start = False
+    max_pairs = 10**10
+
+    @classmethod
+    def is_available(cls) -> bool:
+        try:
+            from ortools.graph.python import min_cost_flow  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def solve(
+        self, problem: Problem, options: SolveOptions, control: SolveControl | None = None
+    ) -> Solution:
+        t0 = time.monotonic()
+        if not customer_weights_constant(problem) or _required_side_choice(problem):
+            return self._delegate(problem, options, control, t0)
+        stop = control.stop if control is not None else threading.Event()
+
+        def report(stage: str, objective: float, bound: float) -> None:
+            if control is not None:
+                control.report(Progress(stage, objective, bound, time.monotonic() - t0))
+
+        outcome = solve_flow(
+            problem,
+            t0 + options.time_limit,
+            stop,
+            report,
+            seed=options.seed,
+            workers=options.workers,
+        )
+        self.timings = dict(outcome.timings)
+        return self._solution(problem, outcome, t0, control)
+
+    # -- reporting -------------------------------------------------------------------------------
+    def _solution(
+        self, p: Problem, out: Outcome, t0: float, control: SolveControl | None
+    ) -> Solution:
+        a = out.assignment
+        seconds = time.monotonic() - t0
+        if out.infeasible:
+            return Solution(
+                a, SolutionStatus.INFEASIBLE, Termination.CONVERGED, [], self.name, seconds
+            )
+        termination = {
+            "": Termination.CONVERGED,
+            "time_limit": Termination.TIME_LIMIT,
+            "interrupted": Termination.INTERRUPTED,
+        }[out.stopped]
+        if out.bound is None:  # stopped before the LP: nothing valid to offer
+            return Solution(a, SolutionStatus.NO_SOLUTION, termination, [], self.name, seconds)
+        if (p.required & (a < 0)).any():
+            return Solution(
+                np.full(p.n_customers, -1, dtype=np.int64),
+                SolutionStatus.NO_SOLUTION,
+                termination,
+                [],
+                self.name,
+                seconds,
+            )
+        stages: list[StageResult] = []
+        key = out.key or (-p.cover_value(a), p.moves(a), p.dropped(a), p.max_utilisation(a))
+        cover = float(-key[0])
+        bound = float(np.floor(out.bound + 1e-6)) if out.bound_exact else out.bound
+        cover_optimal = cover >= bound
+        for name in p.stages:
+            if name == "cover_value":
+                st = SolutionStatus.OPTIMAL if cover_optimal else SolutionStatus.FEASIBLE
+                stages.append(
+                    StageResult(name, cover, cover if cover_optimal else bound, st, seconds)
+                )
+            elif name == "continuity":
+                moves = float(key[1])
+                lower = float(out.moves_bound) if cover_optimal else 0.0
+                st = SolutionStatus.OPTIMAL if moves <= lower else SolutionStatus.FEASIBLE
+                stages.append(StageResult(name, moves, min(lower, moves), st, 0.0))
+            elif name == "balance":
+                util = float(key[3])
+                lower = self._balance_bound(p)
+                st = SolutionStatus.OPTIMAL if util <= lower + 1e-12 else SolutionStatus.FEASIBLE
+                stages.append(StageResult(name, util, min(lower, util), st, 0.0))
+        all_optimal = all(s.status == SolutionStatus.OPTIMAL for s in stages)
+        status = (
+            SolutionStatus.OPTIMAL if all_optimal and not out.stopped else SolutionStatus.FEASIBLE
+        )
+        if control is not None and stages:
+            control.report(Progress("cover_value", cover, stages[0].bound, seconds))
+        return Solution(a, status, termination, stages, self.name, seconds)
+
+    @staticmethod
+    def _balance_bound(p: Problem) -> float:
+        """A proven lower bound of the largest utilisation: the held locks' own load."""
+        fixed = p.required & (np.diff(p.customer_ptr) == 1)
+        if not fixed.any():
+            return 0.0
+        ptr = p.customer_ptr
+        c = np.flatnonzero(fixed)
+        load = np.bincount(p.pair_rm[ptr[c]], weights=p.pair_weight[ptr[c]], minlength=p.n_rms)
+        has = p.capacity > 0
+        return float((load[has] / p.capacity[has]).max()) if has.any() else 0.0
+
+    def _delegate(
+        self, problem: Problem, options: SolveOptions, control: SolveControl | None, t0: float
+    ) -> Solution:
+        """Workloads that depend on the RM: no transportation problem; CP-SAT solves it."""
+        from allocator.backends.base import from_name
+
+        inner = from_name("cpsat") if "cpsat" in _available() else from_name("greedy")
+        sol = inner.solve(problem, options, control)
+        sol.backend = f"{self.name}>{sol.backend}"
+        sol.seconds = time.monotonic() - t0
+        return sol
+
+
+def _required_side_choice(problem: Problem) -> bool:
+    """Whether a required customer with a choice of RMs is in a group or one-to-one: the side
+    decisions are heuristic and could leave it out, so such (hand-made, small) problems go to
+    CP-SAT. Compiled banks have none: a held lock has exactly one pair."""
+    deg = np.diff(problem.customer_ptr)
+    side = (problem.group >= 0) | problem.exclusive
+    return bool((problem.required & (deg > 1) & side).any())
+
+
+def _available() -> list[str]:
+    from allocator.backends.base import available_backends
+
+    return available_backends()
