@@ -36,7 +36,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import allocator.backends.lns  # noqa: F401  (registers "lns" until the registry lists it)
 from allocator.gap import (
     GapInstance,
     Sense,

@@ -15,7 +15,8 @@ used for every backend's ``gap_pct = 100 * (lp_bound - cover) / lp_bound``; ``vs
 ratio of cover value and of solve time to the greedy baseline's.
 
 Sizes: 10^6 customers are generated with 10^4 RMs (the issue's province); smaller sizes get the
-generator's own staffing (service capacity at 85 % target utilisation). ``--rms`` overrides.
+generator's own staffing (service capacity at 85 % target utilisation). ``--rms N`` overrides
+(``--rms 0``: the generator's staffing at every size).
 """
 
 from __future__ import annotations
@@ -237,7 +238,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--backends", nargs="+", default=list(DEFAULT_BACKENDS))
     ap.add_argument("--time-limit", type=float, default=120.0, help="seconds per solve")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--rms", type=int, default=None, help="RMs for every size (default: see doc)")
+    ap.add_argument(
+        "--rms",
+        type=int,
+        default=None,
+        help="RMs for every size; 0: the generator's own staffing (default: see the docstring)",
+    )
     ap.add_argument("--all-sizes", action="store_true", help="run CP-SAT/MILP at every size too")
     ap.add_argument("--smoke", action="store_true", help="CI: one 2,000-customer bank, 10 s")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out" / "scale.json")
@@ -247,7 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.worker:
         size, backend = args.sizes[0], args.backends[0]
         rms = args.rms if args.rms is not None else default_rms(size)
-        print(json.dumps(run_one(size, backend, args.seed, args.time_limit, rms)), flush=True)
+        print(
+            json.dumps(run_one(size, backend, args.seed, args.time_limit, rms or None)), flush=True
+        )
         return 0
 
     sizes = list(SMOKE_SIZES) if args.smoke else args.sizes

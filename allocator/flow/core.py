@@ -49,6 +49,7 @@ from allocator.flow.network import (
     first_of_keys,
     group_into_hubs,
     restrict_arcs,
+    rm_groups,
     solve_balance,
     solve_transport,
 )
@@ -645,19 +646,29 @@ class _Solver:
         # (a few dozen per unit), and a matching needs all of them to serve the most units
         cur_of_unit = np.full(units.n, -1, dtype=np.int64)
         cur_of_unit[of[ex_mem]] = p.current[ex_mem]
-        today = match_r == cur_of_unit[match_u]
-        lp_shared_f = lp_shared.astype(np.float64)
-        for u, r in _match_units(match_u, match_h, match_r, match_v, quota, lp_shared_f, today):
+        is_today = match_r == cur_of_unit[match_u]
+        # displacing flow costs cover only where the RM has no room left after the LP's seats
+        # (elsewhere the displaced customers sit on in the same RM group); so it counts there
+        rm_room = cap_left - np.bincount(
+            hubs.arc_rm, weights=flow.seats * hubs.weight[arc_hub], minlength=p.n_rms
+        )
+        grp = rm_groups(hubs, p.n_rms)
+        grp_room = np.bincount(grp, weights=np.maximum(rm_room, 0))[grp] - np.maximum(rm_room, 0)
+        # an RM whose siblings can absorb its seated load displaces nothing
+        absorbed = grp_room >= np.maximum(cap_left - rm_room, 0)
+        lp_shared_f = np.where(absorbed | (rm_room > 0), 0.0, lp_shared.astype(np.float64))
+        for u, r in _match_units(match_u, match_h, match_r, match_v, quota, lp_shared_f, is_today):
             decided[u] = r
             taken[r] = True
             dedicated[r] = True
 
         # groups (and the shareable members of one-to-one units left without an RM): candidate
-        # RMs are where the members' hubs send flow and the members' RMs today; each candidate
-        # scores the value of the members it may serve, plus half the LP's share, plus 0.5 per
-        # member it serves today (all candidates of all groups looked up at once)
+        # RMs are where the members' hubs send flow and the members' RMs today. Each candidate
+        # is ranked by the value of the members it may serve net of what they displace, then
+        # by the members it serves today (continuity, the second objective), then by the LP's
+        # share (all candidates of all groups looked up at once)
         shares: dict[int, tuple[list[int], list[float]]] = {}
-        todo: list[tuple[int, Ints, dict[int, float]]] = []
+        todo: list[tuple[int, Ints, dict[int, float], dict[int, int]]] = []
         for u in np.flatnonzero((decided < 0) & (np.arange(units.n) < p.n_groups)).tolist():
             mem = units.members[units.members_ptr[u] : units.members_ptr[u + 1]]
             mem = mem[~fixed[mem] & (self.deg[mem] > 0)]
@@ -665,7 +676,8 @@ class _Solver:
                 mem = mem[~p.exclusive[mem]]
             if mem.size == 0:
                 continue
-            scores: dict[int, float] = {}
+            share_of: dict[int, float] = {}
+            today: dict[int, int] = {}
             for c in mem.tolist():
                 h = int(hub_of[c])
                 if h < 0:
@@ -676,15 +688,16 @@ class _Solver:
                     shares[h] = (rms, [x / total for x in f])
                 for r, share in zip(*shares[h], strict=True):
                     if not dedicated[r]:
-                        scores[r] = scores.get(r, 0.0) + 0.5 * float(self.best_value[c]) * share
+                        share_of[r] = share_of.get(r, 0.0) + float(self.best_value[c]) * share
             for c in mem.tolist():
                 r = int(p.current[c])
                 if r >= 0 and not dedicated[r]:
-                    scores[r] = scores.get(r, 0.0) + 0.5
-            todo.append((u, mem, scores))
+                    today[r] = today.get(r, 0) + 1
+                    share_of.setdefault(r, 0.0)
+            todo.append((u, mem, share_of, today))
         cc_parts, rr_parts = [], []
-        for _, mem, scores in todo:
-            cand = np.fromiter(scores, dtype=np.int64, count=len(scores))
+        for _, mem, share_of, _ in todo:
+            cand = np.fromiter(share_of, dtype=np.int64, count=len(share_of))
             cc_parts.append(np.repeat(mem, cand.shape[0]))
             rr_parts.append(np.tile(cand, mem.shape[0]))
         if cc_parts:
@@ -706,29 +719,43 @@ class _Solver:
             hubs.arc_value[seated] / hubs.weight[arc_hub[seated]],
         )
         marginal[~np.isfinite(marginal)] = 0.0
+        # customers displaced from an RM sit on with its identical siblings when the RM group
+        # has room: only a full group makes a displacement cost cover
+        group = rm_groups(hubs, p.n_rms)
+        group_room = np.bincount(group, weights=np.maximum(room, 0))
         pos = 0
-        for u, mem, scores in todo:
-            k = len(scores)
+        for u, mem, share_of, today in todo:
+            k = len(share_of)
             need = float(self.weight[mem].sum()) or 1.0
+            ranked: list[tuple[float, int, float, int]] = []
             if k:
                 shape = (mem.shape[0], k)
                 block = np.asarray(gain[pos : pos + k * mem.shape[0]]).reshape(shape)
                 wblock = np.asarray(gw[pos : pos + k * mem.shape[0]]).reshape(shape)
                 pos += k * mem.shape[0]
-                cand = np.fromiter(scores, dtype=np.int64, count=k)
-                price = np.where(room[cand] >= need, 0.0, marginal[cand])
+                cand = np.fromiter(share_of, dtype=np.int64, count=k)
+                full = (room[cand] < need) & (group_room[group[cand]] < need)
+                price = np.where(full, marginal[cand], 0.0)
                 net = block.sum(axis=0) - price * wblock.sum(axis=0)
-                for r, g in zip(cand.tolist(), net.tolist(), strict=True):
-                    scores[r] += float(g)
+                # today's RM counts only where the group fits beside the RM's own customers
+                # (else seating the group there moves them, or drops the group)
+                fits = room[cand] >= need
+                ranked = [
+                    (round(float(g), 6), today.get(r, 0) if ok else 0, share_of[r], -r)
+                    for r, g, ok in zip(cand.tolist(), net.tolist(), fits.tolist(), strict=True)
+                ]
             else:  # the LP served none: the eligible RM whose flow is worth least
+                worst: dict[int, float] = {}
                 for c in mem.tolist():
                     sl = p.pairs_of(c)
                     for r in p.pair_rm[sl].tolist():
                         if not dedicated[r] and reserved[r] < 0:
-                            scores[r] = max(scores.get(r, -np.inf), -float(lp_value[r]))
-            if scores:
-                decided[u] = max(scores.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+                            worst[r] = -float(lp_value[r])
+                ranked = [(v, 0, 0.0, -r) for r, v in worst.items()]
+            if ranked:
+                decided[u] = -max(ranked)[3]
                 room[decided[u]] -= int(need)
+                group_room[group[decided[u]]] -= int(need)
         self.dedicated = dedicated
         return decided
 
@@ -851,10 +878,55 @@ class _Solver:
         t0 = time.monotonic()
         slack = p.capacity - self.loads(a)
         self._dedicate_idle(a, fixed, slack)
+        self._regroup(a, fixed, slack)
         self._zero_weight(a, fixed, decided)
         self._phase("repair", t0)
         better = self.lex_key(a) < self.lex_key(incumbent)
         return a if better else incumbent
+
+    def _regroup(self, a: Ints, fixed: Bools, slack: Ints) -> None:
+        """Group members the final flow left out, reseated where the group may still go.
+
+        A group's RM is decided before the final flow from the first LP's room; customers
+        displaced by the one-to-one decisions may fill it in the final flow, and the group's
+        members (of no higher value) lose the tie. Afterwards: members of a group seated on
+        ``r`` join it while ``r`` has room; a group with nobody seated takes the eligible RM with
+        room that serves most of its members today, else the one with most room (in place).
+        """
+        p = self.p
+        units = self.units
+        n_groups = p.n_groups
+        waiting = np.flatnonzero((p.group >= 0) & (a < 0) & ~fixed & (self.deg > 0) & ~p.exclusive)
+        if waiting.size == 0:
+            return
+        for g in np.unique(p.group[waiting]).tolist():
+            if g >= n_groups:
+                continue
+            mem = units.members[units.members_ptr[g] : units.members_ptr[g + 1]]
+            on = a[mem][a[mem] >= 0]
+            out = mem[(a[mem] < 0) & ~fixed[mem] & (self.deg[mem] > 0) & ~p.exclusive[mem]]
+            if on.size:
+                cand = [int(on[0])]
+            else:
+                cur = p.current[out]
+                sl = [p.pairs_of(int(c)) for c in out.tolist()]
+                rms = np.unique(np.concatenate([p.pair_rm[x] for x in sl]).astype(np.int64))
+                rms = rms[~self.dedicated[rms] & (slack[rms] > 0)]
+                if rms.size == 0:
+                    continue
+                today = np.array([(cur == r).sum() for r in rms.tolist()])
+                order = np.lexsort((rms, -slack[rms], -today))
+                cand = [int(rms[order[0]])]
+            r = cand[0]
+            idx = self.lookup(out, np.full(out.shape[0], r))
+            ok = idx >= 0
+            out, idx = out[ok], idx[ok]
+            val = p.pair_value[idx]
+            wt = p.pair_weight[idx]
+            for i in np.lexsort((out, -val / np.maximum(wt, 1))).tolist():
+                if val[i] > 0 and wt[i] <= slack[r]:
+                    a[out[i]] = r
+                    slack[r] -= int(wt[i])
 
     def _dedicate_idle(self, a: Ints, fixed: Bools, slack: Ints) -> None:
         """One-to-one units still without an RM take an eligible RM nobody uses, if any."""

@@ -62,7 +62,6 @@ def _fail(msg: str, code: int) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Read, solve, check, print; exit 2 for bad input, 1 when no feasible assignment is found."""
-    import allocator.backends.lns  # noqa: F401  (registers "lns" until the registry lists it)
     from allocator.backends.base import from_name
     from allocator.gap import default_sense, is_feasible, objective, read_gap_file, to_problem
     from allocator.solution import SolveOptions

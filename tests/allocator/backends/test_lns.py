@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import allocator.backends.lns  # noqa: F401  (registers "lns")
 from allocator.backends.base import Progress, SolveControl, from_name
 from allocator.lns import localsearch
 from allocator.lns.neighbourhood import cut, ranges
