@@ -3,6 +3,8 @@ solver stopped (after Pyomo's split of *termination* from *solution status*)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -81,6 +83,38 @@ class SolveOptions:
             raise ValueError(f"time_limit must be > 0, got {self.time_limit}")
         if self.workers < 1:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A best-so-far report during a solve (objective and bound in the stage's sense)."""
+
+    stage: str
+    objective: float
+    bound: float
+    seconds: float
+
+
+@dataclass
+class SolveControl:
+    """How a caller watches and stops a running solve.
+
+    Attributes
+    ----------
+    stop : threading.Event
+        Set it to stop the solve; the backend returns its best solution so far
+        (``Termination.INTERRUPTED``).
+    on_progress : callable, optional
+        Called with a :class:`Progress` whenever the backend improves (may be called often; keep
+        it cheap).
+    """
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    on_progress: Callable[[Progress], None] | None = None
+
+    def report(self, progress: Progress) -> None:
+        if self.on_progress is not None:
+            self.on_progress(progress)
 
 
 @dataclass

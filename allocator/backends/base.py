@@ -4,46 +4,15 @@ and returns a :class:`~allocator.solution.Solution`; the checker verifies whatev
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 from allocator.problem import Problem
-from allocator.solution import Solution, SolveOptions
 
-
-@dataclass(frozen=True)
-class Progress:
-    """A best-so-far report during a solve (objective and bound in the stage's sense)."""
-
-    stage: str
-    objective: float
-    bound: float
-    seconds: float
-
-
-@dataclass
-class SolveControl:
-    """How a caller watches and stops a running solve.
-
-    Attributes
-    ----------
-    stop : threading.Event
-        Set it to stop the solve; the backend returns its best solution so far
-        (``Termination.INTERRUPTED``).
-    on_progress : callable, optional
-        Called with a :class:`Progress` whenever the backend improves (may be called often; keep
-        it cheap).
-    """
-
-    stop: threading.Event = field(default_factory=threading.Event)
-    on_progress: Callable[[Progress], None] | None = None
-
-    def report(self, progress: Progress) -> None:
-        if self.on_progress is not None:
-            self.on_progress(progress)
+# Progress and SolveControl live with the other solve types (the searches under allocator.lns
+# use them without importing the backends); they are re-exported here for the backends
+from allocator.solution import Progress as Progress
+from allocator.solution import Solution, SolveControl, SolveOptions
 
 
 class Backend(ABC):

@@ -523,8 +523,6 @@ class Engine(ABC):
 # -- HiGHS through highspy -----------------------------------------------------------------------
 
 
-
-
 class HighsEngine(Engine):
     """HiGHS through highspy: the CSR arrays passed in one call; warm start, bound, interrupt."""
 

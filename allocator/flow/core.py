@@ -647,16 +647,9 @@ class _Solver:
         cur_of_unit = np.full(units.n, -1, dtype=np.int64)
         cur_of_unit[of[ex_mem]] = p.current[ex_mem]
         is_today = match_r == cur_of_unit[match_u]
-        # displacing flow costs cover only where the RM has no room left after the LP's seats
-        # (elsewhere the displaced customers sit on in the same RM group); so it counts there
-        rm_room = cap_left - np.bincount(
-            hubs.arc_rm, weights=flow.seats * hubs.weight[arc_hub], minlength=p.n_rms
-        )
-        grp = rm_groups(hubs, p.n_rms)
-        grp_room = np.bincount(grp, weights=np.maximum(rm_room, 0))[grp] - np.maximum(rm_room, 0)
-        # an RM whose siblings can absorb its seated load displaces nothing
-        absorbed = grp_room >= np.maximum(cap_left - rm_room, 0)
-        lp_shared_f = np.where(absorbed | (rm_room > 0), 0.0, lp_shared.astype(np.float64))
+        # the value the LP seated on an RM is what dedicating it displaces (a proxy of the
+        # capacity's dual price: cover first, so it outranks the unit's RM today)
+        lp_shared_f = lp_shared.astype(np.float64)
         for u, r in _match_units(match_u, match_h, match_r, match_v, quota, lp_shared_f, is_today):
             decided[u] = r
             taken[r] = True

@@ -11,6 +11,12 @@ neighbourhood of the incumbent rather than a proof.
 
 Only for problems without groups or one-to-one customers (the caller checks): the core MIP has
 the assignment and capacity rows only.
+
+Beside the tabu search the two cooperate through a :class:`PlanExchange`: every plan HiGHS
+improves on goes to the tabu search (which continues from it), and every better plan the tabu
+search finds is handed to HiGHS in its user-solution callback (a better incumbent prunes more of
+its tree). A plan better than the core's starting incumbent uses only core pairs (the duality
+argument above), so it can always be handed over while the core is exact.
 """
 
 from __future__ import annotations
@@ -29,6 +35,40 @@ from allocator.lns.relaxation import Relaxation, _scheduler
 from allocator.problem import Problem
 
 IntArray = npt.NDArray[np.int64]
+
+
+class PlanExchange:
+    """The best plan found so far by searches running side by side (thread-safe).
+
+    Each search :meth:`offer` s its improvements and asks for :meth:`newer` plans found by the
+    others; ``version`` counts accepted offers so a search takes each plan once.
+    """
+
+    def __init__(self, plan: IntArray, value: float):
+        self._lock = threading.Lock()
+        self.plan = plan.copy()
+        self.value = float(value)
+        self.version = 0
+        self.source = ""
+
+    def offer(self, plan: IntArray, value: float, source: str) -> bool:
+        """Keep ``plan`` if it is strictly better than the best so far; True if it was kept."""
+        with self._lock:
+            if value <= self.value:
+                return False
+            self.plan = plan.copy()
+            self.value = float(value)
+            self.version += 1
+            self.source = source
+            return True
+
+    def newer(self, version: int, source: str) -> tuple[IntArray, float, int] | None:
+        """The best plan if it is newer than ``version`` and came from another search than
+        ``source``: (plan, value, version); None otherwise."""
+        with self._lock:
+            if self.version <= version or self.source == source:
+                return None
+            return self.plan.copy(), self.value, self.version
 
 
 @dataclass(frozen=True)
@@ -85,9 +125,10 @@ def solve_core(
     value: int,
     time_limit: float,
     stop: threading.Event,
-    max_pairs: int = 60_000,
+    max_pairs: int = 12_000,
     on_improve: Callable[[int], None] | None = None,
     threads: int = 1,
+    exchange: PlanExchange | None = None,
 ) -> CoreResult:
     """Solve the core MIP with HiGHS (one thread), started from ``incumbent``.
 
@@ -109,6 +150,9 @@ def solve_core(
         Called with the value of each improving plan HiGHS finds.
     threads : int
         HiGHS threads (1 when a tabu search runs beside it).
+    exchange : PlanExchange, optional
+        Shared with a search running beside HiGHS: HiGHS's improving plans are offered to it,
+        and its better plans are handed to HiGHS (source ``"mip"`` is HiGHS's own).
     """
     import highspy
 
@@ -172,13 +216,46 @@ def solve_core(
         if stop.is_set():
             event.interrupt()
 
+    taken = [0]  # the exchange's version last handed to HiGHS
+
     def improving(event: Any) -> None:
+        value = round(event.data_out.objective_function_value)
+        if exchange is not None:
+            with contextlib.suppress(Exception):
+                xs = np.asarray(event.data_out.mip_solution, dtype=np.float64)
+                if xs.shape == (n,):
+                    chosen = cols[xs > 0.5]
+                    a = np.full(n_c, -1, dtype=np.int64)
+                    a[problem.pair_customer[chosen]] = problem.pair_rm[chosen]
+                    if problem.cover_value(a) == value and not problem.violations(a):
+                        exchange.offer(a, value, "mip")
         if on_improve is not None:
             with contextlib.suppress(Exception):  # a progress hook must not break the solve
-                on_improve(round(event.data_out.objective_function_value))
+                on_improve(value)
+
+    def user_solution(event: Any) -> None:
+        if exchange is None:
+            return
+        got = exchange.newer(taken[0], "mip")
+        if got is None:
+            return
+        plan, value, version = got
+        taken[0] = version
+        if value <= event.data_out.mip_primal_bound + 0.5:
+            return
+        on = np.flatnonzero(plan >= 0)
+        at = pos[problem.pair_index(on, plan[on])]
+        if (at < 0).any():  # uses pairs a cut core left out
+            return
+        x = np.zeros(n)
+        x[at] = 1.0
+        with contextlib.suppress(Exception):
+            event.data_in.setSolution(x)
 
     h.cbMipInterrupt.subscribe(interrupt)
     h.cbMipImprovingSolution.subscribe(improving)
+    if exchange is not None:
+        h.cbMipUserSolution.subscribe(user_solution)
     with _scheduler(max(1, int(threads))) as granted:
         h.setOptionValue("threads", int(granted))
         h.run()
