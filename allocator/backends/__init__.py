@@ -35,9 +35,11 @@ def choose_backend(problem: Problem, name: str = "auto") -> Backend:
 
     Why this order (measured, benchmarks/RESULTS.md): HiGHS through ``milp`` proves all three
     stages of the 2,000-customer sample bank in 0.4 s where CP-SAT with 2 workers needs the
-    time limit for its balance stage, and it stays exact up to ~10^5 pairs; CP-SAT is the exact
-    fallback where highspy is missing; ``flow`` (min-cost-flow relaxation plus exact repair, with
-    the LP bound) takes province scale. ``decompose`` and ``lns`` are chosen by name.
+    time limit for its balance stage, and it proves the cover optimum of a 10^4-customer bank
+    (8,782 pairs); from 20,000 customers (87,257 pairs) on, ``flow`` (min-cost-flow relaxation
+    plus exact repair, with the LP bound) reaches more cover value in a second than HiGHS in a
+    minute, and it takes province scale (10^6 customers in under 20 s). CP-SAT is the exact
+    fallback where highspy is missing. ``decompose`` and ``lns`` are chosen by name.
     """
     if name != "auto":
         return from_name(name)

@@ -246,6 +246,25 @@ def test_time_limit_reports_feasible_with_bound(two_rms: Problem) -> None:
     assert len(Scripted.starts) == 4
 
 
+class SlowToSetUp(Scripted):
+    """A model whose first run took longer to reach its branch and bound than any later budget."""
+
+    def run(self, time_limit: float, start: np.ndarray | None) -> RunResult:
+        res = super().run(time_limit, start)
+        self.setup_seconds = 1e6
+        return res
+
+
+def test_no_later_run_with_less_budget_than_the_first_runs_set_up(two_rms: Problem) -> None:
+    SlowToSetUp.script = [("feasible", [0, 1], 26.5), *ALL_OPTIMAL[1:]]
+    SlowToSetUp.starts = []
+    options = SolveOptions(time_limit=5.0, workers=1)
+    sol = _Staged(two_rms, options, None, "scripted").solve(SlowToSetUp)
+    assert len(SlowToSetUp.starts) == 1  # the later steps would only overrun the time limit
+    assert sol.termination == Termination.TIME_LIMIT and sol.status == SolutionStatus.FEASIBLE
+    assert two_rms.cover_value(sol.assignment) == 110 and not two_rms.violations(sol.assignment)
+
+
 def test_no_answer_keeps_the_start_and_stops(two_rms: Problem) -> None:
     sol = staged(two_rms, [("unknown", None, math.inf)])
     assert sol.status == SolutionStatus.FEASIBLE
