@@ -14,12 +14,12 @@ Problems are tiny and built directly with NumPy (``problem(...)`` below: custome
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pairproblem import Pair, problem
 
 from allocator.backends import available_backends, from_name, registered
 from allocator.problem import Problem
@@ -28,52 +28,8 @@ from allocator.solution import Solution, SolutionStatus, SolveOptions
 BACKENDS = available_backends()
 EXACT = [b for b in BACKENDS if registered()[b].exact]
 SIDE_RULES = [b for b in BACKENDS if registered()[b].side_rules]
-ALL_STAGES = ("cover_value", "continuity", "balance")
 #: CP-SAT optimises utilisation in steps of 1/1000 (allocator.backends.cpsat.UTIL_SCALE)
 UTIL_TOLERANCE = 1e-3 + 1e-9
-
-Pair = tuple[int, int, int, int]  # customer, rm, weight, value
-
-
-def problem(
-    n_customers: int,
-    capacity: Sequence[int],
-    pairs: Iterable[Pair],
-    *,
-    required: Iterable[int] = (),
-    groups: Sequence[Sequence[int]] = (),
-    exclusive: Iterable[int] = (),
-    current: dict[int, int] | None = None,
-    stages: tuple[str, ...] = ALL_STAGES,
-) -> Problem:
-    """A Problem from a list of pairs ``(customer, rm, weight, value)`` (any order)."""
-    rows = sorted(set(pairs))
-    arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
-    group = np.full(n_customers, -1, dtype=np.int32)
-    for g, members in enumerate(groups):
-        group[list(members)] = g
-    cur = np.full(n_customers, -1, dtype=np.int32)
-    for c, r in (current or {}).items():
-        cur[c] = r
-    req = np.zeros(n_customers, dtype=bool)
-    req[list(required)] = True
-    excl = np.zeros(n_customers, dtype=bool)
-    excl[list(exclusive)] = True
-    return Problem(
-        customer_ids=np.array([f"c{i}" for i in range(n_customers)], dtype=object),
-        rm_ids=np.array([f"r{i}" for i in range(len(capacity))], dtype=object),
-        pair_customer=arr[:, 0].astype(np.int32),
-        pair_rm=arr[:, 1].astype(np.int32),
-        pair_weight=arr[:, 2].copy(),
-        pair_value=arr[:, 3].copy(),
-        capacity=np.asarray(capacity, dtype=np.int64),
-        required=req,
-        group=group,
-        exclusive=excl,
-        current=cur,
-        hint=cur.copy(),
-        stages=stages,
-    )
 
 
 def solve(name: str, p: Problem, time_limit: float = 10.0) -> Solution:

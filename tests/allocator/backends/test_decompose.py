@@ -14,10 +14,10 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pytest
+from pairproblem import problem
 
 from allocator.backends.base import Progress, SolveControl, available_backends
 from allocator.backends.decompose import (
@@ -32,46 +32,6 @@ from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
 
 needs_cpsat = pytest.mark.skipif("cpsat" not in available_backends(), reason="no CP-SAT")
-
-Pair = tuple[int, int, int, int]  # customer, rm, weight, value
-
-
-def problem(
-    n_customers: int,
-    capacity: Sequence[int],
-    pairs: Iterable[Pair],
-    *,
-    required: Iterable[int] = (),
-    groups: Sequence[Sequence[int]] = (),
-    exclusive: Iterable[int] = (),
-    current: dict[int, int] | None = None,
-) -> Problem:
-    """A Problem from pairs ``(customer, rm, weight, value)``."""
-    arr = np.array(sorted(set(pairs)), dtype=np.int64).reshape(-1, 4)
-    group = np.full(n_customers, -1, dtype=np.int32)
-    for g, members in enumerate(groups):
-        group[list(members)] = g
-    cur = np.full(n_customers, -1, dtype=np.int32)
-    for c, r in (current or {}).items():
-        cur[c] = r
-    req = np.zeros(n_customers, dtype=bool)
-    req[list(required)] = True
-    excl = np.zeros(n_customers, dtype=bool)
-    excl[list(exclusive)] = True
-    return Problem(
-        customer_ids=np.array([f"c{i}" for i in range(n_customers)], dtype=object),
-        rm_ids=np.array([f"r{i}" for i in range(len(capacity))], dtype=object),
-        pair_customer=arr[:, 0].astype(np.int32),
-        pair_rm=arr[:, 1].astype(np.int32),
-        pair_weight=arr[:, 2].copy(),
-        pair_value=arr[:, 3].copy(),
-        capacity=np.asarray(capacity, dtype=np.int64),
-        required=req,
-        group=group,
-        exclusive=excl,
-        current=cur,
-        hint=cur.copy(),
-    )
 
 
 @pytest.fixture

@@ -12,8 +12,10 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
+import pairproblem
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,44 +33,12 @@ Pair = tuple[int, int, int]  # customer, rm, value (the customer's weight is giv
 
 
 def problem(
-    weights: Sequence[int],
-    capacity: Sequence[int],
-    pairs: Iterable[Pair],
-    *,
-    required: Iterable[int] = (),
-    groups: Sequence[Sequence[int]] = (),
-    exclusive: Iterable[int] = (),
-    current: dict[int, int] | None = None,
-    klass: Sequence[int] | None = None,
+    weights: Sequence[int], capacity: Sequence[int], pairs: Iterable[Pair], **rules: Any
 ) -> Problem:
-    """A Problem from ``(customer, rm, value)`` pairs; ``weights[c]`` is customer c's workload."""
-    n = len(weights)
-    rows = sorted(set(pairs))
-    arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
-    group = np.full(n, -1, dtype=np.int32)
-    for g, members in enumerate(groups):
-        group[list(members)] = g
-    cur = np.full(n, -1, dtype=np.int32)
-    for c, r in (current or {}).items():
-        cur[c] = r
-    req = np.zeros(n, dtype=bool)
-    req[list(required)] = True
-    excl = np.zeros(n, dtype=bool)
-    excl[list(exclusive)] = True
-    return Problem(
-        customer_ids=np.array([f"c{i}" for i in range(n)], dtype=object),
-        rm_ids=np.array([f"r{i}" for i in range(len(capacity))], dtype=object),
-        pair_customer=arr[:, 0].astype(np.int32),
-        pair_rm=arr[:, 1].astype(np.int32),
-        pair_weight=np.asarray(weights, dtype=np.int64)[arr[:, 0]],
-        pair_value=arr[:, 2].copy(),
-        capacity=np.asarray(capacity, dtype=np.int64),
-        required=req,
-        group=group,
-        exclusive=excl,
-        current=cur,
-        hint=cur.copy(),
-        klass=None if klass is None else np.asarray(klass, dtype=np.int32),
+    """A Problem from ``(customer, rm, value)`` pairs; ``weights[c]`` is customer c's workload
+    (``rules``: as :func:`pairproblem.problem`)."""
+    return pairproblem.problem(
+        len(weights), capacity, [(c, r, weights[c], v) for c, r, v in pairs], **rules
     )
 
 

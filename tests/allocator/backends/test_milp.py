@@ -12,11 +12,11 @@ import itertools
 import math
 import threading
 import time
-from collections.abc import Iterable, Sequence
 from typing import ClassVar, Literal
 
 import numpy as np
 import pytest
+from pairproblem import problem
 
 from allocator.backends.base import Progress, SolveControl
 from allocator.backends.milp import (
@@ -37,48 +37,9 @@ from allocator.solution import Solution, SolutionStatus, SolveOptions, Terminati
 needs_highs = pytest.mark.skipif(not highs_available(), reason="highspy does not load")
 needs_cbc = pytest.mark.skipif(not cbc_available(), reason="PuLP's CBC is missing")
 
-Pair = tuple[int, int, int, int]  # customer, rm, weight, value
 Answer = tuple[
     Literal["optimal", "feasible", "infeasible", "unknown", "error"], list[int] | None, float
 ]
-
-
-def problem(
-    n_customers: int,
-    capacity: Sequence[int],
-    pairs: Iterable[Pair],
-    *,
-    required: Iterable[int] = (),
-    groups: Sequence[Sequence[int]] = (),
-    exclusive: Iterable[int] = (),
-    current: dict[int, int] | None = None,
-) -> Problem:
-    """A Problem from pairs ``(customer, rm, weight, value)``."""
-    arr = np.array(sorted(set(pairs)), dtype=np.int64).reshape(-1, 4)
-    group = np.full(n_customers, -1, dtype=np.int32)
-    for g, members in enumerate(groups):
-        group[list(members)] = g
-    cur = np.full(n_customers, -1, dtype=np.int32)
-    for c, r in (current or {}).items():
-        cur[c] = r
-    req = np.zeros(n_customers, dtype=bool)
-    req[list(required)] = True
-    excl = np.zeros(n_customers, dtype=bool)
-    excl[list(exclusive)] = True
-    return Problem(
-        customer_ids=np.array([f"c{i}" for i in range(n_customers)], dtype=object),
-        rm_ids=np.array([f"r{i}" for i in range(len(capacity))], dtype=object),
-        pair_customer=arr[:, 0].astype(np.int32),
-        pair_rm=arr[:, 1].astype(np.int32),
-        pair_weight=arr[:, 2].copy(),
-        pair_value=arr[:, 3].copy(),
-        capacity=np.asarray(capacity, dtype=np.int64),
-        required=req,
-        group=group,
-        exclusive=excl,
-        current=cur,
-        hint=cur.copy(),
-    )
 
 
 @pytest.fixture
