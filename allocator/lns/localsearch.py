@@ -458,6 +458,26 @@ class TabuSearch:
             p, arrays, state, tenure, alpha_up, alpha_down, scale * alpha_floor, stride, scale
         )
 
+    def _move(self, c: int, q: int) -> None:
+        """Give customer ``c`` pair ``q`` (-1: unassign), keeping the search state in step."""
+        a = self.arrays
+        _move_customer(
+            c,
+            q,
+            a["ptr"],
+            a["prm"],
+            a["pw"],
+            a["cost"],
+            a["cap"],
+            a["cur"],
+            a["load"],
+            a["mstart"],
+            a["members"],
+            a["mcount"],
+            a["mpos"],
+            self.state,
+        )
+
     def run(self, iterations: int) -> None:
         """Run ``iterations`` more iterations (releases the GIL when compiled)."""
         a = self.arrays
@@ -523,22 +543,7 @@ class TabuSearch:
             q = int(cand[s + int(rng.integers(e - s))])
             if q == int(a["cur"][c]):
                 continue
-            _move_customer(
-                c,
-                q,
-                a["ptr"],
-                a["prm"],
-                a["pw"],
-                a["cost"],
-                a["cap"],
-                a["cur"],
-                a["load"],
-                a["mstart"],
-                a["members"],
-                a["mcount"],
-                a["mpos"],
-                self.state,
-            )
+            self._move(c, q)
         a["alpha"][:] = self.scale
         a["tabu"][:] = 0
 
@@ -574,39 +579,9 @@ class TabuSearch:
         target = np.full(p.n_customers, -1, dtype=np.int64)
         target[assigned] = p.pair_index(assigned, plan[assigned])
         for c in np.flatnonzero(target != cur).tolist():
-            _move_customer(
-                c,
-                -1,
-                a["ptr"],
-                a["prm"],
-                a["pw"],
-                a["cost"],
-                a["cap"],
-                cur,
-                a["load"],
-                a["mstart"],
-                a["members"],
-                a["mcount"],
-                a["mpos"],
-                self.state,
-            )
+            self._move(c, -1)
         for c in np.flatnonzero(target != cur).tolist():
-            _move_customer(
-                c,
-                int(target[c]),
-                a["ptr"],
-                a["prm"],
-                a["pw"],
-                a["cost"],
-                a["cap"],
-                cur,
-                a["load"],
-                a["mstart"],
-                a["members"],
-                a["mcount"],
-                a["mpos"],
-                self.state,
-            )
+            self._move(c, int(target[c]))
         if self.state[_TOT_EXC] == 0 and self.state[_COST] < self.state[_BEST]:
             self.state[_BEST] = self.state[_COST]
             a["best_cur"][:] = cur
