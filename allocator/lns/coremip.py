@@ -129,6 +129,7 @@ def solve_core(
     on_improve: Callable[[int], None] | None = None,
     threads: int = 1,
     exchange: PlanExchange | None = None,
+    heuristic_effort: float = 0.3,
 ) -> CoreResult:
     """Solve the core MIP with HiGHS (one thread), started from ``incumbent``.
 
@@ -153,6 +154,10 @@ def solve_core(
     exchange : PlanExchange, optional
         Shared with a search running beside HiGHS: HiGHS's improving plans are offered to it,
         and its better plans are handed to HiGHS (source ``"mip"`` is HiGHS's own).
+    heuristic_effort : float
+        HiGHS's ``mip_heuristic_effort`` (its default 0.05): the share of its work spent on
+        primal heuristics (RINS, RENS, ...). The core MIP is mostly an improver of the tabu
+        search's plan, so it gets more (``LnsSettings.core_heuristic_effort``).
     """
     import highspy
 
@@ -202,6 +207,7 @@ def solve_core(
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+    h.setOptionValue("mip_heuristic_effort", float(heuristic_effort))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)  # integer values: < 1 apart is proven
     h.passModel(lp)

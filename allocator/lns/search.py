@@ -97,6 +97,11 @@ class LnsSettings:
     mip_alone_max_pairs : int
         Up to this many pairs the core MIP runs alone, with every worker, after the first tabu
         phase (HiGHS is strong there and the tabu search only takes its CPU).
+    core_heuristic_effort : float
+        HiGHS's ``mip_heuristic_effort`` in the core MIP (HiGHS's default is 0.05). At 60 s,
+        0.05 / 0.3 / 0.7 gave d40400 0.49 / 0.55 / 0.61 %, d20200 0.46 / 0.34 / 0.39 %, d20400
+        0.25 / 0.20 / 0.19 %, d20100 0.86 / 0.86 % (one run each, quiet machine): a small gain
+        in sum, within the run-to-run spread of single instances.
     """
 
     lp_share: float = 0.4
@@ -119,6 +124,7 @@ class LnsSettings:
     tabu_first_per_pair: float = 1e-4
     core_max_pairs: int = 12_000
     mip_alone_max_pairs: int = 3_000
+    core_heuristic_effort: float = 0.3
 
 
 @dataclass
@@ -753,6 +759,7 @@ def _pure_phase(
                     report,
                     threads=max(1, workers) if alone_mip else 1,
                     exchange=exchange,
+                    heuristic_effort=settings.core_heuristic_effort,
                 )
             )
         finally:
