@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -225,6 +226,94 @@ def _stop_on(flag: threading.Event, done: threading.Event, solver: Any) -> None:
             return
 
 
+@dataclass
+class _StageRun:
+    """One objective stage solved by CP-SAT (see :func:`_run_stage`)."""
+
+    name: str
+    status: Any
+    solver: Any
+    expr: Any
+    sense: str
+    scale: float
+    seconds: float
+
+    def solved(self, cp: Any) -> bool:
+        return self.status in (cp.OPTIMAL, cp.FEASIBLE)
+
+    def optimal(self, cp: Any) -> bool:
+        return bool(self.status == cp.OPTIMAL)
+
+    def result(self, built: _Model, problem: Problem, best: npt.NDArray[np.int64]) -> StageResult:
+        """The stage as reported, for a solved run whose plan is ``best``."""
+        cp = built.cp
+        obj, bound = self.solver.objective_value, self.solver.best_objective_bound
+        st = SolutionStatus.OPTIMAL if self.optimal(cp) else SolutionStatus.FEASIBLE
+        shown, shown_bound = obj * self.scale, bound * self.scale
+        if self.name == "continuity":  # report moved customers, as the contract counts them
+            k1 = built.keepable + 1
+            shown = float(problem.moves(best))
+            shown_bound = float(np.floor((bound + built.keepable) / k1 + 1e-9))
+        return StageResult(self.name, shown, shown_bound, st, self.seconds)
+
+    def fix(self, built: _Model) -> None:
+        """Hold this stage's objective at its value for the stages after it."""
+        CpSatBackend._fix(
+            built,
+            self.name,
+            self.expr,
+            self.sense,
+            round(self.solver.objective_value),
+            optimal=self.optimal(built.cp),
+        )
+
+
+def _run_stage(
+    built: _Model,
+    name: str,
+    budget: float,
+    hint: npt.NDArray[np.int64],
+    options: SolveOptions,
+    control: SolveControl | None,
+    stop_flag: threading.Event,
+    t0: float,
+) -> _StageRun:
+    """Set stage ``name``'s objective on ``built`` and solve it with CP-SAT from ``hint``.
+
+    One place for what every staged CP-SAT solve needs (the ``cpsat`` backend's stages and the
+    ``lns`` backend's stages after the first): time limit, seed, workers, the large-model
+    switches, progress reports and the stop event.
+    """
+    cp = built.cp
+    now = time.monotonic()
+    expr, sense, scale = CpSatBackend._stage_objective(built, name)
+    if name == "balance":
+        built.add_balance()
+    if sense == "max":
+        built.model.maximize(expr)
+    else:
+        built.model.minimize(expr)
+    built.hint(hint)
+    solver = cp.CpSolver()
+    prm = solver.parameters
+    prm.max_time_in_seconds = max(budget, 0.01)
+    prm.random_seed = options.seed
+    prm.num_workers = options.workers
+    prm.log_search_progress = options.log
+    if built.problem.n_pairs > SYMMETRY_MAX_PAIRS:
+        # measured at 87k pairs: symmetry detection (6 s) and probing (6 s) ate the
+        # whole budget before the search started
+        prm.symmetry_level = 0
+        prm.cp_model_probing_level = 0
+    watcher = _Watcher(cp, name, control, t0, scale)
+    done = threading.Event()
+    stopper = threading.Thread(target=_stop_on, args=(stop_flag, done, solver), daemon=True)
+    stopper.start()
+    status = solver.solve(built.model, watcher.callback)
+    done.set()
+    return _StageRun(name, status, solver, expr, sense, scale, time.monotonic() - now)
+
+
 @register
 class CpSatBackend(Backend):
     """OR-Tools CP-SAT: exact, every side rule, staged lexicographic objective, warm start."""
@@ -280,50 +369,17 @@ class CpSatBackend(Backend):
                 # the max utilisation is often pinned by one RM that continuity keeps full;
                 # proving that can take forever, so balance gets a bounded share of the limit
                 budget = min(budget, BALANCE_SHARE * options.time_limit)
-            expr, sense, scale = self._stage_objective(built, name)
-            if name == "balance":
-                built.add_balance()
-            if sense == "max":
-                built.model.maximize(expr)
-            else:
-                built.model.minimize(expr)
-            built.hint(best)
-            solver = cp.CpSolver()
-            prm = solver.parameters
-            prm.max_time_in_seconds = max(budget, 0.01)
-            prm.random_seed = options.seed
-            prm.num_workers = options.workers
-            prm.log_search_progress = options.log
-            if problem.n_pairs > SYMMETRY_MAX_PAIRS:
-                # measured at 87k pairs: symmetry detection (6 s) and probing (6 s) ate the
-                # whole budget before the search started
-                prm.symmetry_level = 0
-                prm.cp_model_probing_level = 0
-            watcher = _Watcher(cp, name, control, t0, scale)
-            done = threading.Event()
-            stopper = threading.Thread(target=_stop_on, args=(stop_flag, done, solver), daemon=True)
-            stopper.start()
-            status = solver.solve(built.model, watcher.callback)
-            done.set()
-            secs = time.monotonic() - now
-            if status in (cp.OPTIMAL, cp.FEASIBLE):
-                best = built.assignment(solver)
+            run = _run_stage(built, name, budget, best, options, control, stop_flag, t0)
+            if run.solved(cp):
+                best = built.assignment(run.solver)
                 have_solution = True
-                obj = solver.objective_value
-                bound = solver.best_objective_bound
-                st = SolutionStatus.OPTIMAL if status == cp.OPTIMAL else SolutionStatus.FEASIBLE
-                shown, shown_bound = obj * scale, bound * scale
-                if name == "continuity":  # report moved customers, as the contract counts them
-                    k1 = built.keepable + 1
-                    shown = float(problem.moves(best))
-                    shown_bound = float(np.floor((bound + built.keepable) / k1 + 1e-9))
-                stages.append(StageResult(name, shown, shown_bound, st, secs))
-                self._fix(built, name, expr, sense, round(obj), optimal=status == cp.OPTIMAL)
-                if status != cp.OPTIMAL:
+                stages.append(run.result(built, problem, best))
+                run.fix(built)
+                if not run.optimal(cp):
                     termination = (
                         Termination.INTERRUPTED if stop_flag.is_set() else Termination.TIME_LIMIT
                     )
-            elif status == cp.INFEASIBLE:
+            elif run.status == cp.INFEASIBLE:
                 return self._no_solution(
                     problem, SolutionStatus.INFEASIBLE, Termination.CONVERGED, t0
                 )
@@ -334,7 +390,9 @@ class CpSatBackend(Backend):
                 if have_solution:
                     obj = self._evaluate(problem, name, best)
                     bound = float(value_upper_bound(problem)) if i == 0 else obj
-                    stages.append(StageResult(name, obj, bound, SolutionStatus.FEASIBLE, secs))
+                    stages.append(
+                        StageResult(name, obj, bound, SolutionStatus.FEASIBLE, run.seconds)
+                    )
                 break
         if not have_solution:
             return self._no_solution(problem, SolutionStatus.NO_SOLUTION, termination, t0)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -120,14 +119,7 @@ class LnsBackend(Backend):
         t0: float,
     ) -> tuple[IntArray, list[StageResult], Termination]:
         """Continuity and balance by the exact CP-SAT model, cover value held >= stage 1."""
-        from allocator.backends.cpsat import (
-            STAGE_SHARE,
-            SYMMETRY_MAX_PAIRS,
-            CpSatBackend,
-            _Model,
-            _stop_on,
-            _Watcher,
-        )
+        from allocator.backends.cpsat import STAGE_SHARE, CpSatBackend, _Model, _run_stage
 
         deadline = t0 + options.time_limit
         stop_flag = control.stop if control is not None else threading.Event()
@@ -148,43 +140,14 @@ class LnsBackend(Backend):
                 break
             last = i == len(names) - 1
             budget = remaining if last else remaining * STAGE_SHARE.get(name, 0.5)
-            expr, sense, scale = CpSatBackend._stage_objective(built, name)
-            if name == "balance":
-                built.add_balance()
-            if sense == "max":
-                built.model.maximize(expr)
-            else:
-                built.model.minimize(expr)
-            built.hint(best)
-            solver = cp.CpSolver()
-            prm: Any = solver.parameters
-            prm.max_time_in_seconds = max(budget, 0.01)
-            prm.random_seed = options.seed
-            prm.num_workers = options.workers
-            prm.log_search_progress = options.log
-            if problem.n_pairs > SYMMETRY_MAX_PAIRS:
-                prm.symmetry_level = 0
-            watcher = _Watcher(cp, name, control, t0, scale)
-            done = threading.Event()
-            stopper = threading.Thread(target=_stop_on, args=(stop_flag, done, solver), daemon=True)
-            stopper.start()
-            status = solver.solve(built.model, watcher.callback)
-            done.set()
-            secs = time.monotonic() - now
-            if status in (cp.OPTIMAL, cp.FEASIBLE):
-                cand = built.assignment(solver)
+            run = _run_stage(built, name, budget, best, options, control, stop_flag, t0)
+            if run.solved(cp):
+                cand = built.assignment(run.solver)
                 if not problem.violations(cand):
                     best = cand
-                obj, bnd = solver.objective_value, solver.best_objective_bound
-                st = SolutionStatus.OPTIMAL if status == cp.OPTIMAL else SolutionStatus.FEASIBLE
-                shown, shown_bound = obj * scale, bnd * scale
-                if name == "continuity":  # moved customers, as the contract counts them
-                    k1 = built.keepable + 1
-                    shown = float(problem.moves(best))
-                    shown_bound = float(np.floor((bnd + built.keepable) / k1 + 1e-9))
-                stages.append(StageResult(name, shown, shown_bound, st, secs))
-                CpSatBackend._fix(built, name, expr, sense, round(obj), status == cp.OPTIMAL)
-                if status != cp.OPTIMAL:
+                stages.append(run.result(built, problem, best))
+                run.fix(built)
+                if not run.optimal(cp):
                     termination = (
                         Termination.INTERRUPTED if stop_flag.is_set() else Termination.TIME_LIMIT
                     )
@@ -193,7 +156,7 @@ class LnsBackend(Backend):
                     Termination.INTERRUPTED if stop_flag.is_set() else Termination.TIME_LIMIT
                 )
                 obj_now = CpSatBackend._evaluate(problem, name, best)
-                stages.append(StageResult(name, obj_now, 0.0, SolutionStatus.FEASIBLE, secs))
+                stages.append(StageResult(name, obj_now, 0.0, SolutionStatus.FEASIBLE, run.seconds))
                 break
         return best, stages, termination
 

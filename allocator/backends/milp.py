@@ -657,7 +657,11 @@ CBC_GRACE_SECONDS = 5.0
 _CBC_BOUND = re.compile(r"^Lower bound:\s*(\S+)", re.MULTILINE)
 _CBC_OBJECTIVE = re.compile(r"^Objective value:\s*(\S+)", re.MULTILINE)
 _CBC_ERROR = re.compile(r"Current model not valid|errors on input")
-_CBC_INFEASIBLE = re.compile(r"Problem proven infeasible|Problem is infeasible")
+#: CBC's pre-processing says "infeasible or unbounded": the model is never unbounded (binary
+#: pair columns; the utilisation column is bounded below and only ever minimised)
+_CBC_INFEASIBLE = re.compile(
+    r"Problem proven infeasible|Problem is infeasible|Pre-processing says infeasible"
+)
 
 
 class CbcEngine(Engine):

@@ -185,9 +185,20 @@ def test_required_customer_is_assigned(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", EXACT)
-def test_required_customer_that_cannot_fit_is_infeasible(name: str) -> None:
-    # the locked customer weighs more than its RM's capacity: no valid assignment exists
-    p = problem(2, [1], [(0, 0, 3, 10), (1, 0, 1, 10)], required=[0])
+@pytest.mark.parametrize(
+    "capacity, pairs",
+    [
+        # the locked customer weighs more than its RM's capacity
+        ([1], [(0, 0, 3, 10), (1, 0, 1, 10)]),
+        # too heavy for both of its RMs (found by Hypothesis: CBC's pre-processing says
+        # "infeasible or unbounded", which the CBC engine once read as "no solution in time")
+        ([2, 1], [(0, 0, 3, 10), (0, 1, 2, 10)]),
+    ],
+)
+def test_required_customer_that_cannot_fit_is_infeasible(
+    name: str, capacity: list[int], pairs: list[Pair]
+) -> None:
+    p = problem(2, capacity, pairs, required=[0])
     sol = solve(name, p)
     assert sol.status == SolutionStatus.INFEASIBLE
     assert (sol.assignment < 0).all()
