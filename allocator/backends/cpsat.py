@@ -232,23 +232,18 @@ class _StageRun:
 
     name: str
     status: Any
+    solved: bool
+    optimal: bool
     solver: Any
     expr: Any
     sense: str
     scale: float
     seconds: float
 
-    def solved(self, cp: Any) -> bool:
-        return self.status in (cp.OPTIMAL, cp.FEASIBLE)
-
-    def optimal(self, cp: Any) -> bool:
-        return bool(self.status == cp.OPTIMAL)
-
     def result(self, built: _Model, problem: Problem, best: npt.NDArray[np.int64]) -> StageResult:
         """The stage as reported, for a solved run whose plan is ``best``."""
-        cp = built.cp
         obj, bound = self.solver.objective_value, self.solver.best_objective_bound
-        st = SolutionStatus.OPTIMAL if self.optimal(cp) else SolutionStatus.FEASIBLE
+        st = SolutionStatus.OPTIMAL if self.optimal else SolutionStatus.FEASIBLE
         shown, shown_bound = obj * self.scale, bound * self.scale
         if self.name == "continuity":  # report moved customers, as the contract counts them
             k1 = built.keepable + 1
@@ -264,7 +259,7 @@ class _StageRun:
             self.expr,
             self.sense,
             round(self.solver.objective_value),
-            optimal=self.optimal(built.cp),
+            optimal=self.optimal,
         )
 
 
@@ -311,7 +306,18 @@ def _run_stage(
     stopper.start()
     status = solver.solve(built.model, watcher.callback)
     done.set()
-    return _StageRun(name, status, solver, expr, sense, scale, time.monotonic() - now)
+    solved = status in (cp.OPTIMAL, cp.FEASIBLE)
+    return _StageRun(
+        name,
+        status,
+        solved,
+        status == cp.OPTIMAL,
+        solver,
+        expr,
+        sense,
+        scale,
+        time.monotonic() - now,
+    )
 
 
 @register
@@ -370,12 +376,12 @@ class CpSatBackend(Backend):
                 # proving that can take forever, so balance gets a bounded share of the limit
                 budget = min(budget, BALANCE_SHARE * options.time_limit)
             run = _run_stage(built, name, budget, best, options, control, stop_flag, t0)
-            if run.solved(cp):
+            if run.solved:
                 best = built.assignment(run.solver)
                 have_solution = True
                 stages.append(run.result(built, problem, best))
                 run.fix(built)
-                if not run.optimal(cp):
+                if not run.optimal:
                     termination = (
                         Termination.INTERRUPTED if stop_flag.is_set() else Termination.TIME_LIMIT
                     )

@@ -124,7 +124,6 @@ class LnsBackend(Backend):
         deadline = t0 + options.time_limit
         stop_flag = control.stop if control is not None else threading.Event()
         built = _Model(problem)
-        cp = built.cp
         built.model.add(built.value >= int(first.value))
         best = first.assignment
         names = list(problem.stages)[1:]
@@ -141,13 +140,13 @@ class LnsBackend(Backend):
             last = i == len(names) - 1
             budget = remaining if last else remaining * STAGE_SHARE.get(name, 0.5)
             run = _run_stage(built, name, budget, best, options, control, stop_flag, t0)
-            if run.solved(cp):
+            if run.solved:
                 cand = built.assignment(run.solver)
                 if not problem.violations(cand):
                     best = cand
                 stages.append(run.result(built, problem, best))
                 run.fix(built)
-                if not run.optimal(cp):
+                if not run.optimal:
                     termination = (
                         Termination.INTERRUPTED if stop_flag.is_set() else Termination.TIME_LIMIT
                     )
