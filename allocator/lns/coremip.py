@@ -121,7 +121,7 @@ def core_pairs(
 def solve_core(
     problem: Problem,
     relax: Relaxation,
-    incumbent: IntArray,
+    incumbent: IntArray | None,
     value: int,
     time_limit: float,
     stop: threading.Event,
@@ -133,14 +133,19 @@ def solve_core(
 ) -> CoreResult:
     """Solve the core MIP with HiGHS (one thread), started from ``incumbent``.
 
+    Without an incumbent the model is the whole problem and HiGHS starts from nothing: the
+    *full MIP* that runs beside the core MIP on small problems (:mod:`allocator.lns.search`),
+    i.e. textbook HiGHS, whose own branching finds other plans than the core MIP's.
+
     Parameters
     ----------
     problem : Problem
         Without side rules.
     relax : Relaxation
         An optimal LP relaxation of ``problem``.
-    incumbent : numpy.ndarray of int64
-        A feasible plan; ``value`` its cover value.
+    incumbent : numpy.ndarray of int64 or None
+        A feasible plan; ``value`` its cover value. None: every pair, no start (``value``
+        unused).
     time_limit : float
         Seconds.
     stop : threading.Event
@@ -163,7 +168,10 @@ def solve_core(
 
     if not relax.ok or problem.n_pairs == 0:
         return CoreResult(None, -math.inf, False, math.inf, 0, False)
-    cols, exact = core_pairs(problem, relax, incumbent, value, max_pairs)
+    if incumbent is None:
+        cols, exact = np.arange(problem.n_pairs, dtype=np.int64), True
+    else:
+        cols, exact = core_pairs(problem, relax, incumbent, value, max_pairs)
     n_c, n_r = problem.n_customers, problem.n_rms
     pc = problem.pair_customer[cols].astype(np.int64)
     pr = problem.pair_rm[cols].astype(np.int64)
@@ -211,12 +219,13 @@ def solve_core(
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)  # integer values: < 1 apart is proven
     h.passModel(lp)
-    x0 = np.zeros(n)
     pos = np.full(problem.n_pairs, -1, dtype=np.int64)
     pos[cols] = np.arange(n)
-    assigned = np.flatnonzero(incumbent >= 0)
-    x0[pos[problem.pair_index(assigned, incumbent[assigned])]] = 1.0
-    h.setSolution(n, np.arange(n, dtype=np.int32), x0)
+    if incumbent is not None:
+        x0 = np.zeros(n)
+        assigned = np.flatnonzero(incumbent >= 0)
+        x0[pos[problem.pair_index(assigned, incumbent[assigned])]] = 1.0
+        h.setSolution(n, np.arange(n, dtype=np.int32), x0)
 
     def interrupt(event: Any) -> None:
         if stop.is_set():

@@ -45,6 +45,8 @@ from allocator.problem import Problem
 from allocator.solution import Progress, SolveControl
 
 IntArray = npt.NDArray[np.int64]
+#: HiGHS's own default ``mip_heuristic_effort``: the full MIP runs as textbook HiGHS does
+HIGHS_HEURISTIC_EFFORT = 0.05
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -102,6 +104,12 @@ class LnsSettings:
         0.05 / 0.3 / 0.7 gave d40400 0.49 / 0.55 / 0.61 %, d20200 0.46 / 0.34 / 0.39 %, d20400
         0.25 / 0.20 / 0.19 %, d20100 0.86 / 0.86 % (one run each, quiet machine): a small gain
         in sum, within the run-to-run spread of single instances.
+    full_mip : bool
+        On problems up to ``mip_alone_max_pairs`` pairs, with two workers, run textbook HiGHS
+        on the whole problem (HiGHS's defaults, no start plan) on the second core beside the
+        core MIP, each on one thread, the better plan kept (a portfolio; without it HiGHS's
+        second thread idles, its MIP being mostly serial). Handing the full MIP's plans to the
+        core MIP made it worse (d10200 12,448 against 12,446), so they do not trade plans.
     """
 
     lp_share: float = 0.4
@@ -125,6 +133,7 @@ class LnsSettings:
     core_max_pairs: int = 12_000
     mip_alone_max_pairs: int = 3_000
     core_heuristic_effort: float = 0.3
+    full_mip: bool = True
 
 
 @dataclass
@@ -665,6 +674,49 @@ def _tabu_phase(
     return best, stop.is_set()
 
 
+class _MipRun:
+    """One :func:`~allocator.lns.coremip.solve_core` in a thread of its own.
+
+    It has its own stop event (so one MIP can stop the other when it proves the optimum), which
+    the caller's stop event also sets.
+    """
+
+    def __init__(
+        self, name: str, caller_stop: threading.Event, solve: Callable[[threading.Event], Any]
+    ):
+        self.stop = threading.Event()
+        self.done = threading.Event()
+        self.result: Any = None  # a CoreResult once done (None if HiGHS raised)
+        self._caller_stop = caller_stop
+        self._solve = solve
+        self._thread = threading.Thread(target=self._run, daemon=True, name=name)
+        self._thread.start()
+        threading.Thread(target=self._forward, daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.result = self._solve(self.stop)
+        finally:
+            self.done.set()
+
+    def _forward(self) -> None:
+        while not self.done.is_set():
+            if self._caller_stop.wait(0.05):
+                self.stop.set()
+                return
+
+    @property
+    def proven(self) -> bool:
+        """Done, with the optimum proven."""
+        return self.done.is_set() and self.result is not None and bool(self.result.proven)
+
+    def finish(self) -> Any:
+        """Stop HiGHS (its best plan is kept) and return the result."""
+        self.stop.set()
+        self._thread.join()
+        return self.result
+
+
 def _pure_phase(
     problem: Problem,
     start: IntArray,
@@ -680,6 +732,10 @@ def _pure_phase(
 ) -> tuple[IntArray | None, bool, bool, float]:
     """Problems without side rules: tabu search, then the exact core MIP beside it.
 
+    On small problems (``mip_alone_max_pairs``) the core MIP runs without the tabu search, and,
+    with two workers, the *full MIP* (textbook HiGHS on the whole problem) beside it from the
+    start: HiGHS's own branching on the full model reaches other plans than on the core.
+
     Returns the best plan (None if none), whether the caller stopped it, whether the plan is
     proven optimal, and the best proven bound found on the way (``inf`` if none).
     """
@@ -687,52 +743,6 @@ def _pure_phase(
 
     stop = control.stop if control is not None else threading.Event()
     shared = [-math.inf]
-    now = time.monotonic()
-    # the tabu search alone first: it stalls sooner on small problems, where the MIP is strong
-    alone = min(
-        settings.tabu_first_share * (deadline - now),
-        settings.tabu_first_max,
-        1.0 + settings.tabu_first_per_pair * problem.n_pairs,
-    )
-    first_end = now + alone
-    plan, interrupted = _tabu_phase(
-        problem,
-        start,
-        loss,
-        first_end,
-        seed,
-        workers,
-        control,
-        settings,
-        relax.bound,
-        t0,
-        stage,
-        best_so_far=shared,
-    )
-    if plan is None or interrupted or deadline - time.monotonic() <= 0.05:
-        if plan is None and not interrupted:
-            plan, interrupted = _tabu_phase(
-                problem,
-                start,
-                loss,
-                deadline,
-                seed + 1,
-                workers,
-                control,
-                settings,
-                relax.bound,
-                t0,
-                stage,
-                best_so_far=shared,
-            )
-        return plan, interrupted, False, math.inf
-    value = problem.cover_value(plan)
-    if value >= relax.bound:
-        return plan, False, True, float(value)
-
-    mip_stop = threading.Event()
-    mip_done = threading.Event()
-    holder: list[Any] = []
 
     def report(v: int) -> None:
         if v > shared[0]:
@@ -742,93 +752,124 @@ def _pure_phase(
 
     # small problems: HiGHS alone with every thread beats sharing the cores with the tabu search
     # (measured on the 100- and 200-job Yagiura D instances)
-    alone_mip = problem.n_pairs <= settings.mip_alone_max_pairs or workers <= 1
-    exchange = None if alone_mip else PlanExchange(plan, value)
+    small = problem.n_pairs <= settings.mip_alone_max_pairs
+    alone_mip = small or workers <= 1
+    full: _MipRun | None = None
+    if small and workers >= 2 and settings.full_mip:
+        full = _MipRun(
+            "lns-full-mip",
+            stop,
+            lambda s: solve_core(
+                problem,
+                relax,
+                None,
+                0,
+                deadline - time.monotonic(),
+                s,
+                on_improve=report,
+                heuristic_effort=HIGHS_HEURISTIC_EFFORT,
+            ),
+        )
+    tabu_workers = workers - 1 if full is not None else workers
+    full_done = full.done if full is not None else None
 
-    def mip() -> None:
-        try:
-            holder.append(
-                solve_core(
-                    problem,
-                    relax,
-                    plan,
-                    value,
-                    deadline - time.monotonic(),
-                    mip_stop,
-                    settings.core_max_pairs,
-                    report,
-                    threads=max(1, workers) if alone_mip else 1,
-                    exchange=exchange,
-                    heuristic_effort=settings.core_heuristic_effort,
-                )
-            )
-        finally:
-            mip_done.set()
-
-    def forward_stop() -> None:  # the caller's stop also interrupts HiGHS
-        while not mip_done.is_set():
-            if stop.wait(0.05):
-                mip_stop.set()
-                return
-
-    if not alone_mip:
-        thread = threading.Thread(target=mip, daemon=True, name="lns-core-mip")
-        thread.start()
-        threading.Thread(target=forward_stop, daemon=True).start()
-        # the tabu search goes on in this thread until the MIP proves or time runs out
-        plan2, interrupted = _tabu_phase(
+    def tabu(begin: IntArray, until: float, k: int, n: int, **kw: Any) -> tuple[Any, bool]:
+        return _tabu_phase(
             problem,
-            plan,
+            begin,
             loss,
-            deadline,
-            seed + 1,
-            1,
+            until,
+            seed + k,
+            n,
             control,
             settings,
             relax.bound,
             t0,
             stage,
-            extra_stop=mip_done,
             best_so_far=shared,
-            exchange=exchange,
+            **kw,
         )
-        if not mip_done.is_set():
-            mip_stop.set()
-        thread.join()
+
+    def better(a: IntArray | None, b: IntArray | None) -> IntArray | None:
+        if a is None or (b is not None and problem.cover_value(b) > problem.cover_value(a)):
+            return b
+        return a
+
+    def with_full(
+        plan: IntArray | None, interrupted: bool, proven: bool, bound: float
+    ) -> tuple[IntArray | None, bool, bool, float]:
+        if full is None:
+            return plan, interrupted, proven, bound
+        res = full.finish()
+        if res is None:
+            return plan, interrupted, proven, bound
+        plan = better(plan, res.assignment)
+        if res.proven and plan is not None and problem.cover_value(plan) >= res.value:
+            proven = True
+        return plan, interrupted, proven, min(bound, res.bound)
+
+    now = time.monotonic()
+    # the tabu search alone first: it stalls sooner on small problems, where the MIP is strong
+    alone = min(
+        settings.tabu_first_share * (deadline - now),
+        settings.tabu_first_max,
+        1.0 + settings.tabu_first_per_pair * problem.n_pairs,
+    )
+    plan, interrupted = tabu(start, now + alone, 0, tabu_workers, extra_stop=full_done)
+    if full is not None and full.proven:
+        return with_full(plan, interrupted, False, math.inf)
+    if plan is None or interrupted or deadline - time.monotonic() <= 0.05:
+        if plan is None and not interrupted:
+            plan, interrupted = tabu(start, deadline, 1, tabu_workers, extra_stop=full_done)
+        return with_full(plan, interrupted, False, math.inf)
+    value = problem.cover_value(plan)
+    if value >= relax.bound:
+        return with_full(plan, False, True, float(value))
+    exchange = None if alone_mip else PlanExchange(plan, value)
+
+    core = _MipRun(
+        "lns-core-mip",
+        stop,
+        lambda s: solve_core(
+            problem,
+            relax,
+            plan,
+            value,
+            deadline - time.monotonic(),
+            s,
+            settings.core_max_pairs,
+            report,
+            threads=max(1, workers) if alone_mip and full is None else 1,
+            exchange=exchange,
+            heuristic_effort=settings.core_heuristic_effort,
+        ),
+    )
+    plan2: IntArray | None = None
+    if not alone_mip:
+        # the tabu search goes on in this thread until the MIP proves or time runs out
+        plan2, interrupted = tabu(plan, deadline, 1, 1, extra_stop=core.done, exchange=exchange)
     else:
-        threading.Thread(target=forward_stop, daemon=True).start()
-        mip()
-        plan2, interrupted = None, stop.is_set()
+        while not core.done.wait(0.05):
+            if full is not None and full.proven:
+                core.stop.set()
+        interrupted = stop.is_set()
+    res = core.finish()
+    if full is not None and core.proven:
+        full.stop.set()
     proven, bound = False, math.inf
-    best = plan
-    best_value = value
-    if plan2 is not None and problem.cover_value(plan2) > best_value:
-        best, best_value = plan2, problem.cover_value(plan2)
-    if holder:
-        res = holder[0]
+    best = better(plan, plan2)
+    assert best is not None
+    if res is not None:
         bound = res.bound
-        if res.assignment is not None and res.value > best_value:
-            best, best_value = res.assignment, int(res.value)
-        proven = res.proven and best_value >= res.value
-        if not proven and mip_done.is_set() and not interrupted and time.monotonic() < deadline:
+        best = better(best, res.assignment)
+        assert best is not None
+        proven = bool(res.proven) and problem.cover_value(best) >= res.value
+        more_time = not interrupted and time.monotonic() < deadline
+        if not proven and not (full is not None and full.proven) and more_time:
             # the MIP ended early without a proof (a cut core): the tabu search may go on
-            more, interrupted = _tabu_phase(
-                problem,
-                best,
-                loss,
-                deadline,
-                seed + 2,
-                workers,
-                control,
-                settings,
-                relax.bound,
-                t0,
-                stage,
-                best_so_far=shared,
-            )
-            if more is not None and problem.cover_value(more) > best_value:
-                best, best_value = more, problem.cover_value(more)
-    return best, interrupted, proven, bound
+            more, interrupted = tabu(best, deadline, 2, tabu_workers, extra_stop=full_done)
+            best = better(best, more)
+    return with_full(best, interrupted, proven, bound)
 
 
 def lns_search(

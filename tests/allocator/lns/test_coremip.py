@@ -9,37 +9,12 @@ import time
 
 import numpy as np
 import pytest
+from gaplike import first_fit, yagiura_like
 
-from allocator.gap import GapInstance, to_problem
 from allocator.lns import localsearch
 from allocator.lns.coremip import PlanExchange, solve_core
 from allocator.lns.relaxation import solve_relaxation
 from allocator.lns.search import LnsSettings, _tabu_phase
-from allocator.problem import Problem
-
-
-def yagiura_like(seed: int, m: int = 8, n: int = 160) -> Problem:
-    """A type-D-like GAP (cost falls as weight rises) with room for a first-fit plan."""
-    rng = np.random.default_rng(seed)
-    weight = rng.integers(1, 101, size=(m, n))
-    cost = 111 - weight + rng.integers(-10, 11, size=(m, n))
-    capacity = (1.3 * weight.sum(axis=1) / m).astype(np.int64)
-    return to_problem(GapInstance(f"d{seed}", cost, weight, capacity), "min")
-
-
-def first_fit(problem: Problem) -> np.ndarray:
-    """A feasible but poor plan: each job on the first agent with room (weights are small)."""
-    a = np.full(problem.n_customers, -1, dtype=np.int64)
-    load = np.zeros(problem.n_rms, dtype=np.int64)
-    for c in range(problem.n_customers):
-        sl = problem.pairs_of(c)
-        for p, r in zip(range(sl.start, sl.stop), problem.pair_rm[sl], strict=True):
-            if load[r] + problem.pair_weight[p] <= problem.capacity[r]:
-                a[c] = r
-                load[r] += problem.pair_weight[p]
-                break
-    assert not problem.violations(a), "the fixture needs a feasible first-fit plan"
-    return a
 
 
 def test_exchange_keeps_only_strictly_better_plans() -> None:
@@ -137,3 +112,16 @@ def test_the_lns_package_imports_on_its_own() -> None:
     """``allocator.lns`` must not need the backends imported first (it once did: a cycle)."""
     code = "import allocator.lns; from allocator.lns import coremip, search"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_without_an_incumbent_the_full_mip_solves_the_whole_problem() -> None:
+    from allocator.backends.base import from_name
+    from allocator.solution import SolveOptions
+
+    problem = yagiura_like(3, m=5, n=40)
+    relax = solve_relaxation(problem, 10.0)
+    res = solve_core(problem, relax, None, 0, 30.0, threading.Event())
+    assert res.exact and res.pairs == problem.n_pairs and res.proven
+    assert res.assignment is not None and not problem.violations(res.assignment)
+    reference = from_name("cpsat").solve(problem, SolveOptions(time_limit=30.0, seed=0))
+    assert res.value == problem.cover_value(reference.assignment) == res.bound
