@@ -90,3 +90,39 @@ def test_smoke_benchmark_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert printed.startswith("| instance | type |")
     assert "ours vs plain_cpsat: better on" in printed and "not worse on" in printed
     assert "mean gap to best known, type C" in printed
+
+
+def test_summary_counts_the_target_strictly_and_with_ties_at_the_best_known() -> None:
+    def row(name: str, best: int, ours: int, cp: int, hi: int) -> dict[str, object]:
+        return {
+            "instance": name,
+            "type": "D",
+            "gap_pct": gap_bench.gap_pct(ours, best, "min"),
+            "plain_cpsat_gap_pct": gap_bench.gap_pct(cp, best, "min"),
+            "plain_highs_gap_pct": gap_bench.gap_pct(hi, best, "min"),
+            "ours": ours,
+            "plain_cpsat": cp,
+            "plain_highs": hi,
+            **{
+                f"ours_better_than_{b}": gap_bench.better(ours, v, "min")
+                for b, v in (("cpsat", cp), ("highs", hi))
+            },
+            **{
+                f"ours_not_worse_than_{b}": gap_bench.not_worse(ours, v, "min")
+                for b, v in (("cpsat", cp), ("highs", hi))
+            },
+        }
+
+    df = pd.DataFrame(
+        [
+            row("beats", 100, 101, 103, 102),  # strictly better than both
+            row("optimum", 100, 100, 100, 101),  # ties CP-SAT at the best known: second figure
+            row("tie_off_best", 100, 102, 104, 102),  # ties HiGHS above the best known: neither
+            row("loses", 100, 105, 104, 101),  # both ahead
+        ]
+    )
+    lines = gap_bench.summary(df)
+    assert "better than both baselines on 1/4 (25%)" in lines[-3]
+    assert "better, or equal at the best known value, than both on 2/4 (50%)" in lines[-3]
+    assert lines[-2] == "plain_highs ahead on: loses by 4"
+    assert lines[-1] == "plain_cpsat ahead on: loses by 1"
