@@ -750,11 +750,14 @@ def _pure_phase(
     stop = control.stop if control is not None else threading.Event()
     shared = [-math.inf]
 
+    reporting = threading.Lock()  # two HiGHS threads may report at once
+
     def report(v: int) -> None:
-        if v > shared[0]:
-            shared[0] = float(v)
-            if control is not None:
-                control.report(Progress(stage, float(v), relax.bound, time.monotonic() - t0))
+        with reporting:
+            if v > shared[0]:
+                shared[0] = float(v)
+                if control is not None:
+                    control.report(Progress(stage, float(v), relax.bound, time.monotonic() - t0))
 
     # small problems: HiGHS alone with every thread beats sharing the cores with the tabu search
     # (measured on the 100- and 200-job Yagiura D instances)
@@ -779,7 +782,9 @@ def _pure_phase(
     tabu_workers = workers - 1 if full is not None else workers
     full_done = full.done if full is not None else None
 
-    def tabu(begin: IntArray, until: float, k: int, n: int, **kw: Any) -> tuple[Any, bool]:
+    def tabu(
+        begin: IntArray, until: float, k: int, n: int, **kw: Any
+    ) -> tuple[IntArray | None, bool]:
         return _tabu_phase(
             problem,
             begin,
