@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocator.contract import PLAN_COLUMNS, STATUSES, parse_certifications
 from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
 from allocator.policy import Policy, Requirements, load_policy
@@ -36,10 +37,6 @@ log = logging.getLogger(__name__)
 
 BoolArray = npt.NDArray[np.bool_]
 
-#: columns a plan must have (extra columns are allowed and ignored)
-PLAN_COLUMNS = ("customer_id", "rm_id", "tier", "status", "reason")
-#: every status a plan may give (DATA_CONTRACT.md)
-STATUSES = ("kept", "moved", "reassigned", "new", "unassigned", "pooled")
 
 #: rule names a :class:`Violation` may carry, in the order reports list them
 RULES = (
@@ -329,7 +326,7 @@ def _rm_table(instance: Instance, policy: Policy) -> pd.DataFrame:
         }
     ).set_index("rm_id")
     held = [
-        _implied_certifications({c.strip().upper() for c in s.split(";") if c.strip()}, policy)
+        _implied_certifications(set(parse_certifications(s)), policy)
         for s in _as_str(_column(rms, "certifications", ""))
     ]
     for need in _certification_sets(policy):

@@ -13,21 +13,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocator.eligibility import (
+from allocator.errors import InputError, InputIssue
+from allocator.instance import Instance
+from allocator.policy import Policy
+from allocator.problem import Problem
+from allocator.rules import (
     BranchTable,
     ClassPairs,
     ClassTable,
     RmTable,
+    assign_tiers,
     build_classes,
     eligible_class_pairs,
     index_of,
     pair_is_eligible,
 )
-from allocator.errors import InputError, InputIssue
-from allocator.instance import Instance
-from allocator.policy import Policy
-from allocator.problem import Problem
-from allocator.tiers import assign_tiers
 
 Ints = npt.NDArray[np.int64]
 
@@ -46,7 +46,7 @@ class Compiled:
     instance, policy
         What it was compiled from.
     tiers : pandas.DataFrame
-        :func:`~allocator.tiers.assign_tiers` of the customers.
+        :func:`~allocator.rules.assign_tiers` of the customers.
     branches, rms, classes, class_pairs
         The flat tables eligibility was computed from (for reasons and explanations).
     current_rm : numpy.ndarray of int64

@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from allocator.eligibility import FUNNEL_STAGES
 from allocator.reasons import pair_reason, units_text
-from allocator.tiers import combined_requirements
+from allocator.rules import FUNNEL_STAGES, combined_requirements
 
 if TYPE_CHECKING:
     from allocator.plan import Plan

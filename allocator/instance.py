@@ -12,19 +12,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-# Contract v1 columns (DATA_CONTRACT.md). Required columns must be present in the file; optional
-# ones are filled with their default when absent. Normalised dtypes:
+# Contract columns live in allocator.contract. Normalised dtypes:
 #   str columns      -> Python str, "" for empty
 #   number columns   -> float64 (capacity: NaN when not given)
 #   bool columns     -> bool
-CUSTOMER_REQUIRED = ("customer_id", "segment", "branch_id", "aum", "annual_contribution")
-CUSTOMER_OPTIONAL = ("list_tier", "group_id", "current_rm_id", "locked")
-RM_REQUIRED = ("rm_id", "line", "grade", "branch_id")
-RM_OPTIONAL = ("certifications", "unit", "capacity", "active")
-BRANCH_REQUIRED = ("branch_id", "parent_id", "level")
-
-SEGMENTS = ("corporate", "retail")
-LIST_TIERS = ("hq", "province", "city", "potential")
 
 
 @dataclass(frozen=True)

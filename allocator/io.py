@@ -23,15 +23,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from allocator.errors import InputError, InputIssue
-from allocator.instance import (
+from allocator.contract import (
     BRANCH_REQUIRED,
     CUSTOMER_OPTIONAL,
     CUSTOMER_REQUIRED,
     RM_OPTIONAL,
     RM_REQUIRED,
-    Instance,
 )
+from allocator.errors import InputError, InputIssue
+from allocator.instance import Instance
 
 Source = str | os.PathLike[str] | pd.DataFrame
 """What the readers accept: a path to a CSV/Parquet/Excel file, or a frame already in memory."""

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from allocator.compile import Compiled
+from allocator.contract import LINES, STATUSES
 from allocator.solution import Solution
 
-STATUSES = ("kept", "moved", "reassigned", "new", "unassigned", "pooled")
 #: utilisation at or above this is "overloaded" (near full), below UNDER is "underloaded"
 OVER, UNDER = 0.95, 0.5
 
@@ -57,7 +57,7 @@ def compute_kpis(
     cap = p.capacity / p.weight_scale
     util: dict[str, dict[str, float]] = {}
     over = under = 0
-    for line in ("retail", "corporate"):
+    for line in LINES:
         sel = (compiled.rms.line == line) & (cap > 0)
         if not sel.any():
             continue

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.compile import LOCK_BROKEN, LOCK_HELD, Compiled
+from allocator.contract import PLAN_COLUMNS as PLAN_COLUMNS
 from allocator.instance import Instance
 from allocator.kpis import compute_kpis
 from allocator.policy import Policy
@@ -30,8 +31,6 @@ from allocator.reasons import (
     solve_reason,
 )
 from allocator.solution import Solution, SolutionStatus
-
-PLAN_COLUMNS = ("customer_id", "rm_id", "tier", "status", "reason")
 
 
 @dataclass

@@ -17,10 +17,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Line = Literal["retail", "corporate"]
+from allocator.contract import LINES, UNITS, Line
+
 Stage = Literal["cover_value", "continuity", "balance"]
-UNITS: tuple[str, ...] = ("outlet", "vip_center", "wealth_center", "marketing")
-OBJECTIVE_STAGES: tuple[str, ...] = ("cover_value", "continuity", "balance")
 
 
 _STAGES: tuple[Stage, ...] = ("cover_value", "continuity", "balance")
@@ -110,7 +109,7 @@ class Policy(_Strict):
             for unit in req.units or []:
                 if unit not in UNITS:
                     problems.append(f"{name}: unit {unit!r} is not one of {list(UNITS)}")
-        for line in ("retail", "corporate"):
+        for line in LINES:
             if line not in self.default_capacity or self.default_capacity[line] <= 0:  # type: ignore[index]
                 problems.append(f"default_capacity.{line} must be a number > 0")
             if not any(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from allocator.eligibility import failed_rule
+from allocator.rules import failed_rule
 
 UNIT_NAMES = {
     "outlet": "outlet",

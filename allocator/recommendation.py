@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from allocator.compile import compile_problem
+from allocator.contract import CUSTOMER_OPTIONAL, SEGMENTS
 from allocator.errors import InputError, InputIssue
-from allocator.instance import CUSTOMER_OPTIONAL, SEGMENTS, Instance
+from allocator.instance import Instance
 from allocator.policy import Policy, load_policy
 from allocator.reasons import UNIT_NAMES, funnel_reason
-from allocator.tiers import assign_tiers
+from allocator.rules import assign_tiers
 
 if TYPE_CHECKING:
     from allocator.plan import Plan

@@ -31,18 +31,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from allocator.errors import InputError, InputIssue
-from allocator.instance import (
+from allocator.contract import (
     BRANCH_REQUIRED,
     CUSTOMER_OPTIONAL,
     CUSTOMER_REQUIRED,
     RM_OPTIONAL,
     RM_REQUIRED,
     SEGMENTS,
-    Instance,
+    UNITS,
+    certification_list,
 )
+from allocator.errors import InputError, InputIssue
+from allocator.instance import Instance
 from allocator.io import Source, cell_text, read_table, to_text
-from allocator.policy import UNITS, Policy, load_policy
+from allocator.policy import Policy, load_policy
 
 PolicySource = Policy | str | Path | Mapping[str, Any] | None
 
@@ -575,8 +577,7 @@ def _validate_customers(
 
 # -- normalisation -----------------------------------------------------------------------------
 def _certification_string(cell: str) -> str:
-    tokens = (t.strip().upper() for t in cell.split(";"))
-    return ";".join(dict.fromkeys(t for t in tokens if t))
+    return ";".join(certification_list(cell))
 
 
 def normalise_certifications(text: pd.Series) -> pd.Series:

@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from allocator.contract import LINES, UNITS, parse_certifications
 from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
 from allocator.io import read_table
 from allocator.plan import Plan
-from allocator.policy import UNITS, Policy
+from allocator.policy import Policy
 
 SALARY_COLUMNS = ("line", "grade", "certification", "unit", "annual_cost")
 #: the landing categories of a departed RM's customers (see :mod:`scenarios.run`)
@@ -98,7 +99,7 @@ def profile_costs(profiles: pd.DataFrame, salaries: pd.DataFrame, policy: Policy
     if profiles.empty:
         return pd.Series(dtype=float, index=profiles.index)
     held = [
-        policy.expand_certifications({t for t in str(c).split(";") if t})
+        policy.expand_certifications(set(parse_certifications(c)))
         for c in profiles["certifications"]
     ]
     left = pd.DataFrame(
@@ -130,7 +131,7 @@ def headcount_metrics(
     their annual cost when ``salaries`` is given."""
     rms = instance.rms[instance.rms["active"].to_numpy(dtype=bool)]
     out: dict[str, float] = {"headcount.total": float(len(rms))}
-    for line in ("retail", "corporate"):
+    for line in LINES:
         out[f"headcount.line.{line}"] = float((rms["line"] == line).sum())
     for grade in policy.grades:
         out[f"headcount.grade.{grade}"] = float((rms["grade"] == grade).sum())
@@ -145,7 +146,7 @@ def headcount_metrics(
     if salaries is not None:
         cost = profile_costs(rms, salaries, policy)
         out["cost.total"] = float(cost.sum(skipna=True))
-        for line in ("retail", "corporate"):
+        for line in LINES:
             out[f"cost.line.{line}"] = float(
                 cost[(rms["line"] == line).to_numpy()].sum(skipna=True)
             )
@@ -177,7 +178,7 @@ def plan_metrics(plan: Plan) -> dict[str, float]:
         out[f"uncovered.{tier}"] = float(t["customers"] - t["assigned"])
     for status, n in k["status_counts"].items():
         out[f"status.{status}"] = float(n)
-    for line in ("retail", "corporate"):
+    for line in LINES:
         u = k["utilisation"].get(line)
         if u is None:
             continue

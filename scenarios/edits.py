@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from allocator.contract import certification_list
 from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
 from allocator.policy import Policy
-from allocator.tiers import assign_tiers
+from allocator.rules import assign_tiers
 from allocator.validation import load_instance
 from scenarios.spec import (
     AddRms,
@@ -162,7 +163,7 @@ def certify(instance: Instance, *, rm_ids: Sequence[str], add: Sequence[str]) ->
     rms = instance.rms.copy()
 
     def merged(cell: str) -> str:
-        return ";".join(dict.fromkeys([*(t for t in str(cell).split(";") if t), *extra]))
+        return ";".join(dict.fromkeys([*certification_list(cell), *extra]))
 
     rms.loc[mask, "certifications"] = rms.loc[mask, "certifications"].map(merged)
     return instance.replace(rms=rms)

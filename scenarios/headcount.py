@@ -6,7 +6,7 @@ The model is a small MILP (PuLP, solved by HiGHS), not a ratio rule:
   staffing rules file lets each unit hire), each priced from a salary table; ``h[p]`` (integer) is
   how many of profile ``p`` to hire;
 - customers are aggregated into *classes* of equal eligibility (line, home branch, tier, band), as
-  the allocator itself does (:mod:`allocator.eligibility`); who may serve a class is decided by
+  the allocator itself does (:mod:`allocator.rules`); who may serve a class is decided by
   the allocator's own eligibility rules, run on the existing RMs and the candidates together, so
   the planner and the allocator cannot disagree about eligibility;
 - existing RMs with the same eligible classes are one *supply node*; each candidate is one;
@@ -38,13 +38,12 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.eligibility import BranchTable, RmTable, build_classes, eligible_class_pairs
 from allocator.errors import InputError, InputIssue
 from allocator.highs import highs_threads
 from allocator.instance import Instance
 from allocator.io import read_table
 from allocator.policy import UNITS, Policy, deep_merge, load_policy
-from allocator.tiers import assign_tiers
+from allocator.rules import BranchTable, RmTable, assign_tiers, build_classes, eligible_class_pairs
 from scenarios.compare import load_salaries, profile_costs
 from scenarios.edits import add_rms
 

@@ -24,12 +24,11 @@ import numpy as np
 import pandas as pd
 
 from allocator.allocation import allocate
-from allocator.eligibility import BranchTable, RmTable, build_classes, eligible_class_pairs
 from allocator.instance import Instance
 from allocator.io import write_instance
 from allocator.plan import Plan
 from allocator.policy import Policy, load_policy
-from allocator.tiers import assign_tiers
+from allocator.rules import BranchTable, RmTable, assign_tiers, build_classes, eligible_class_pairs
 from allocator.validation import load_instance
 from scenarios.compare import (
     all_metrics,

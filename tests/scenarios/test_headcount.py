@@ -164,7 +164,7 @@ def test_staffing_checks_without_staff_table_say_so(small_bank: Instance, policy
 def test_required_rms_from_service_capacity(small_bank: Instance, policy: Policy) -> None:
     table = required_rms(small_bank, policy, {"mid": 1.0, "high": 1.0})
     row = table[(table["branch_id"] == "O1") & (table["line"] == "retail")].iloc[0]
-    tiers = __import__("allocator.tiers", fromlist=["assign_tiers"]).assign_tiers(
+    tiers = __import__("allocator.rules", fromlist=["assign_tiers"]).assign_tiers(
         small_bank.customers, policy
     )
     at = small_bank.customers["branch_id"].eq("O1").to_numpy()

@@ -13,7 +13,7 @@ import pytest
 from allocator.errors import InputError
 from allocator.instance import Instance
 from allocator.policy import Policy
-from allocator.tiers import assign_tiers
+from allocator.rules import assign_tiers
 from scenarios.edits import (
     add_rms,
     apply_edits,

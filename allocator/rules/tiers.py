@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocator.contract import LINES
 from allocator.policy import Policy, Requirements
 
 TIER_COLUMNS = ("tier", "base_tier", "band", "workload", "priority", "pooled")
@@ -62,7 +63,7 @@ def assign_tiers(customers: pd.DataFrame, policy: Policy) -> pd.DataFrame:
 
     band = np.full(n, "", dtype=object)
     open_ = ~pooled & (base != "")
-    for line in ("retail", "corporate"):
+    for line in LINES:
         for name, b in policy.bands_of(line).items():
             hit = open_ & segment.eq(line) & (contribution >= b.contribution_min)
             band[hit] = name
