@@ -6,6 +6,9 @@ problem, backends, the plan with KPIs and explanations, and an independent check
 >>> from allocator import allocate
 >>> plan = allocate("customers.csv", "rms.csv", "branches.csv", time_limit=10)  # doctest: +SKIP
 >>> plan.assignments.head(); plan.kpis; plan.explain("K0000001")             # doctest: +SKIP
+
+Every plan comes out of one pipeline (:func:`allocator.pipeline.solve`, also exported as
+``solve``) that checks it with the independent checker before handing it out.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ __all__ = [
     "Instance",
     "Plan",
     "Policy",
+    "SolveParams",
     "allocate",
     "check_plan",
     "load_instance",
     "load_policy",
     "recommend",
+    "solve",
 ]
 
 
@@ -30,6 +35,14 @@ def __getattr__(name: str) -> Any:
         from allocator.allocation import allocate
 
         return allocate
+    if name == "solve":
+        from allocator.pipeline import solve
+
+        return solve
+    if name == "SolveParams":
+        from allocator.params import SolveParams
+
+        return SolveParams
     if name == "Plan":
         from allocator.plan import Plan
 

@@ -1,26 +1,23 @@
-"""The notebook and batch entry point: files or DataFrames in, a checked-ready plan out."""
+"""The notebook entry point: files or DataFrames in, a checked plan out.
+
+A thin front door over :func:`allocator.pipeline.solve`, the one path every plan takes.
+"""
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from allocator.backends import SolveControl, choose_backend
-from allocator.backends.greedy import greedy_assignment
-from allocator.compile import compile_problem
 from allocator.instance import Instance
-from allocator.plan import Plan, build_plan
+from allocator.params import SolveParams
+from allocator.pipeline import solve
+from allocator.plan import Plan
 from allocator.policy import Policy, load_policy
-from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult
+from allocator.solution import SolveControl
 from allocator.validation import load_instance
-
-log = logging.getLogger(__name__)
 
 Source = str | Path | pd.DataFrame
 
@@ -38,6 +35,8 @@ def allocate(
     control: SolveControl | None = None,
     warm_start: Plan | pd.DataFrame | pd.Series | None = None,
     log_solver: bool = False,
+    check: bool = True,
+    params: SolveParams | None = None,
 ) -> Plan:
     """Allocate customers to RMs under a policy.
 
@@ -57,6 +56,11 @@ def allocate(
     warm_start
         A previous plan, or a table/Series customer_id -> rm_id, used as the solver's starting
         point (today's book otherwise). Continuity is always measured against today's book.
+    check
+        Verify the plan with the independent checker before returning it (on by default).
+    params
+        All solve parameters at once (:class:`~allocator.params.SolveParams`); when given, the
+        keyword arguments ``backend`` to ``check`` are ignored.
 
     Returns
     -------
@@ -67,8 +71,9 @@ def allocate(
     ------
     allocator.errors.InputError
         Invalid input (every problem listed), including conflicting locks.
+    allocator.errors.PlanBreachError
+        The plan breaks a hard rule (a backend defect): nothing is handed out.
     """
-    t0 = time.monotonic()
     pol = load_policy(policy)
     if isinstance(customers, Instance):
         instance = customers
@@ -76,27 +81,16 @@ def allocate(
         if rms is None:
             raise TypeError("rms is required unless customers is an Instance")
         instance = load_instance(customers, rms, branches, policy=pol)
-    compiled = compile_problem(instance, pol, hint=_hint_series(warm_start))
-    problem = compiled.problem
-    solver = choose_backend(problem, backend)
-    options = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log_solver)
-    log.info(
-        "solving %d customers, %d RMs, %d eligible pairs with %s (limit %.1fs, seed %d)",
-        problem.n_customers,
-        problem.n_rms,
-        problem.n_pairs,
-        solver.name,
-        time_limit,
-        seed,
-    )
-    solution = solver.solve(problem, options, control)
-    solution = _safety_net(problem, solution)
-    problems = problem.violations(solution.assignment)
-    if problems:  # a backend bug: never hand out a plan that breaks a hard rule
-        raise RuntimeError(f"backend {solution.backend} returned an invalid assignment: {problems}")
-    plan = build_plan(compiled, solution)
-    log.info("%s (%.1fs in all)", plan.summary(), time.monotonic() - t0)
-    return plan
+    if params is None:
+        params = SolveParams(
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            backend=backend,
+            log=log_solver,
+            check=check,
+        )
+    return solve(instance, pol, params, control, hint=_hint_series(warm_start))
 
 
 def _hint_series(warm_start: Plan | pd.DataFrame | pd.Series | None) -> pd.Series | None:
@@ -109,28 +103,3 @@ def _hint_series(warm_start: Plan | pd.DataFrame | pd.Series | None) -> pd.Serie
     else:
         table = warm_start
     return table.set_index("customer_id")["rm_id"]
-
-
-def _safety_net(problem: Any, solution: Solution) -> Solution:
-    """When the backend found no assignment (time too short, or required customers that cannot
-    all be placed), fall back to the greedy plan and say so in the status: the plan leaves
-    customers unassigned with a reason rather than failing."""
-    if solution.status not in (SolutionStatus.NO_SOLUTION, SolutionStatus.INFEASIBLE):
-        return solution
-    a = greedy_assignment(problem)
-    if problem.violations(a):
-        relaxed = problem.replace(required=np.zeros_like(problem.required))
-        a = greedy_assignment(relaxed)
-    stage = StageResult(
-        "cover_value", float(problem.cover_value(a)), float("nan"), SolutionStatus.FEASIBLE, 0.0
-    )
-    return Solution(
-        assignment=a,
-        status=SolutionStatus.FEASIBLE
-        if solution.status == SolutionStatus.NO_SOLUTION
-        else solution.status,
-        termination=solution.termination,
-        stages=[stage],
-        backend=f"{solution.backend}+greedy",
-        seconds=solution.seconds,
-    )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from allocator.problem import Problem
+from allocator.problem import Problem, trivial_bound
 from allocator.solution import Solution, SolutionStatus, StageResult, Termination
 
 Ints = npt.NDArray[np.int64]
@@ -208,25 +208,6 @@ def weakest_termination(terminations: Sequence[Termination]) -> Termination:
     return min(terminations, key=_TERMINATION_ORDER.index)
 
 
-def trivial_bound(problem: Problem, stage: str) -> float:
-    """A bound on ``stage`` that needs no solve: each customer's best pair for the cover value
-    (no less than 0 unless it is required), 0 for moves and utilisation."""
-    if stage != "cover_value" or problem.n_pairs == 0:
-        return 0.0
-    ptr = problem.customer_ptr
-    has = ptr[1:] > ptr[:-1]
-    best = np.maximum.reduceat(problem.pair_value, ptr[:-1][has])
-    return float(np.where(problem.required[has], best, np.maximum(best, 0)).sum())
-
-
-def _stage_value(problem: Problem, stage: str, a: Ints) -> float:
-    if stage == "cover_value":
-        return float(problem.cover_value(a))
-    if stage == "continuity":
-        return float(problem.moves(a))
-    return problem.max_utilisation(a)
-
-
 def _merge_stage(problem: Problem, parts: Sequence[Part], stage: str, a: Ints) -> StageResult:
     """One stage of the whole: the objective recomputed on the merged assignment (it equals the
     sum, or for balance the max, of the parts'), bounds summed (max for balance), the weakest
@@ -245,7 +226,7 @@ def _merge_stage(problem: Problem, parts: Sequence[Part], stage: str, a: Ints) -
             bound = math.nan
     seconds = max((r.seconds for _, r in results if r is not None), default=0.0)
     status = weakest_status(statuses)
-    return StageResult(stage, _stage_value(problem, stage, a), bound, status, seconds)
+    return StageResult(stage, problem.stage_value(stage, a), bound, status, seconds)
 
 
 def merge(

@@ -68,3 +68,31 @@ class InputError(AllocatorError):
 
 class PolicyError(AllocatorError):
     """The policy file cannot be read or is invalid."""
+
+
+class PlanBreachError(AllocatorError):
+    """A plan about to leave the pipeline breaks a hard rule: a defect, never a success.
+
+    The independent checker (or the compiled problem's own check) found violations in what a
+    backend returned; no plan is handed out. The message names the backend and the rules broken
+    with their counts, never customer data (it reaches logs); ``details`` holds the checker's
+    first violations for a person to read.
+
+    Attributes
+    ----------
+    backend : str
+        The backend whose plan broke the rules.
+    rules : dict of str to int
+        Violations per rule.
+    details : str
+        The checker's readable report (it names customers and RMs: show it, do not log it).
+    """
+
+    def __init__(self, backend: str, rules: dict[str, int], details: str = ""):
+        self.backend = backend
+        self.rules = dict(rules)
+        self.details = details
+        broken = ", ".join(f"{rule} ({n})" for rule, n in self.rules.items())
+        super().__init__(
+            f"the plan of backend {backend!r} breaks hard rule(s) {broken}: no plan is handed out"
+        )

@@ -95,9 +95,9 @@ class Plan:
         KeyError
             For an unknown customer id.
         """
-        from allocator.explain import explain_customer
+        from allocator.analysis import explain
 
-        return explain_customer(self, customer_id)
+        return explain(self.compiled, self.assignments, self.solution.assignment, customer_id)
 
     def summary(self) -> str:
         """A few lines for a terminal or a log (no customer data)."""

@@ -189,6 +189,29 @@ class Problem:
             return 0.0
         return float((loads[has_cap] / self.capacity[has_cap]).max())
 
+    def stage_value(self, stage: str, assignment: npt.ArrayLike) -> float:
+        """The objective of stage ``stage`` for an assignment, in the stage's natural sense
+        (cover value, moved customers, largest utilisation)."""
+        if stage == "cover_value":
+            return float(self.cover_value(assignment))
+        if stage == "continuity":
+            return float(self.moves(assignment))
+        if stage == "balance":
+            return self.max_utilisation(assignment)
+        raise ValueError(f"unknown objective stage {stage!r}")
+
+    def lex_key(self, assignment: npt.ArrayLike) -> tuple[float, ...]:
+        """The lexicographic objective as a key to *minimise*: the stages of :attr:`stages` in
+        order (cover value negated), with the dropped-customers tie-break after continuity.
+        ``min(plans, key=problem.lex_key)`` is the best plan."""
+        key: list[float] = []
+        for stage in self.stages:
+            value = self.stage_value(stage, assignment)
+            key.append(-value if stage == "cover_value" else value)
+            if stage == "continuity":
+                key.append(float(self.dropped(assignment)))
+        return tuple(key)
+
     def violations(self, assignment: npt.ArrayLike) -> list[str]:
         """Hard-rule violations of an assignment against this problem (empty when feasible).
 
@@ -231,3 +254,14 @@ class Problem:
             if bad:
                 out.append(f"{len(bad)} one-to-one customers share their RM, e.g. {bad[:5]}")
         return out
+
+
+def trivial_bound(problem: Problem, stage: str) -> float:
+    """A bound on ``stage`` that needs no solve: each customer's best pair for the cover value
+    (no less than 0 unless the customer is required), 0 for moves and utilisation."""
+    if stage != "cover_value" or problem.n_pairs == 0:
+        return 0.0
+    ptr = problem.customer_ptr
+    has = ptr[1:] > ptr[:-1]
+    best = np.maximum.reduceat(problem.pair_value, ptr[:-1][has])
+    return float(np.where(problem.required[has], best, np.maximum(best, 0)).sum())

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from allocator.compile import Compiled
+from allocator.problem import Problem
 from allocator.rules import failed_rule
 
 UNIT_NAMES = {
@@ -56,11 +58,8 @@ def units_text(units: frozenset[str] | None) -> str:
     return " or ".join(names)
 
 
-def funnel_reason(compiled: object, k: int) -> tuple[str, str]:
+def funnel_reason(compiled: Compiled, k: int) -> tuple[str, str]:
     """(code, text) for customers of class ``k`` left with no eligible RM."""
-    from allocator.compile import Compiled
-
-    assert isinstance(compiled, Compiled)
     cls = compiled.classes
     stage = str(compiled.class_pairs.first_empty[k])
     branch = compiled.branches.ids[cls.branch[k]] if cls.branch[k] >= 0 else "?"
@@ -89,11 +88,8 @@ def funnel_reason(compiled: object, k: int) -> tuple[str, str]:
     return FUNNEL_CODE.get(stage, "no_rm_in_scope"), text
 
 
-def pair_reason(compiled: object, c: int, r: int) -> str:
+def pair_reason(compiled: Compiled, c: int, r: int) -> str:
     """Why RM ``r`` cannot serve customer ``c`` ("" when it can, as far as pairwise rules go)."""
-    from allocator.compile import Compiled
-
-    assert isinstance(compiled, Compiled)
     k = int(compiled.classes.class_of[c])
     rms, cls, br, policy = compiled.rms, compiled.classes, compiled.branches, compiled.policy
     if k < 0:
@@ -128,7 +124,7 @@ def pair_reason(compiled: object, c: int, r: int) -> str:
     return f"breaks rule {rule}"
 
 
-def assignment_loads(problem: object, assignment: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def assignment_loads(problem: Problem, assignment: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """``Problem.loads(assignment)``, finding each chosen pair by bisection in its customer's
     slice of the pair arrays: ``Problem.loads`` builds a key over every pair (10^8 at 10^6
     customers, seconds and gigabytes) for a few hundred thousand assigned customers.
@@ -138,9 +134,6 @@ def assignment_loads(problem: object, assignment: npt.NDArray[np.int64]) -> npt.
     ValueError
         If an assigned customer has no pair with its RM (as ``Problem.loads`` does).
     """
-    from allocator.problem import Problem
-
-    assert isinstance(problem, Problem)
     p = problem
     a = np.asarray(assignment, dtype=np.int64)
     on = np.flatnonzero(a >= 0)
@@ -170,10 +163,7 @@ def assignment_loads(problem: object, assignment: npt.NDArray[np.int64]) -> npt.
 class RmState:
     """What the final plan does with each RM, computed once for all reasons."""
 
-    def __init__(self, problem: object, assignment: npt.NDArray[np.int64]):
-        from allocator.problem import Problem
-
-        assert isinstance(problem, Problem)
+    def __init__(self, problem: Problem, assignment: npt.NDArray[np.int64]):
         p = problem
         self.loads = assignment_loads(p, assignment)
         served = np.flatnonzero(assignment >= 0)
@@ -190,11 +180,8 @@ class RmState:
         self.dedicated[assignment[excl]] = True
 
 
-def solve_reason(compiled: object, c: int, state: RmState, optimal: bool) -> tuple[str, str]:
+def solve_reason(compiled: Compiled, c: int, state: RmState, optimal: bool) -> tuple[str, str]:
     """(code, text) for a customer that had eligible RMs and still got none."""
-    from allocator.compile import Compiled
-
-    assert isinstance(compiled, Compiled)
     p = compiled.problem
     sl = p.pairs_of(c)
     rms = p.pair_rm[sl]

@@ -55,37 +55,6 @@ class StageResult:
 
 
 @dataclass(frozen=True)
-class SolveOptions:
-    """How to solve: every solve has a time limit, a seed and a worker count.
-
-    Attributes
-    ----------
-    time_limit : float
-        Seconds for the whole solve, all stages together (> 0).
-    seed : int
-        Random seed: the same seed, input and worker count give the same plan.
-    workers : int
-        Solver threads (1 gives determinism across machines; default 2, the size of our machines).
-    warm_start : bool
-        Start from ``Problem.hint`` (today's book) when the backend can.
-    log : bool
-        Let the solver print its log (never customer data; only model statistics).
-    """
-
-    time_limit: float = 30.0
-    seed: int = 0
-    workers: int = 2
-    warm_start: bool = True
-    log: bool = False
-
-    def __post_init__(self) -> None:
-        if not self.time_limit > 0:
-            raise ValueError(f"time_limit must be > 0, got {self.time_limit}")
-        if self.workers < 1:
-            raise ValueError(f"workers must be >= 1, got {self.workers}")
-
-
-@dataclass(frozen=True)
 class Progress:
     """A best-so-far report during a solve (objective and bound in the stage's sense)."""
 
@@ -133,6 +102,8 @@ class Solution:
         Name of the backend that produced it.
     seconds : float
         Wall time of the whole solve.
+    timings : dict of str to float
+        Seconds per phase, for backends that time their phases (benchmarks read them).
     """
 
     assignment: npt.NDArray[np.int64]
@@ -141,6 +112,20 @@ class Solution:
     stages: list[StageResult] = field(default_factory=list)
     backend: str = ""
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def empty(
+        cls,
+        n_customers: int,
+        status: SolutionStatus,
+        termination: Termination,
+        backend: str,
+        seconds: float = 0.0,
+    ) -> Solution:
+        """Nobody assigned: no plan was found, or none exists (``status`` says which)."""
+        none = np.full(n_customers, -1, dtype=np.int64)
+        return cls(none, status, termination, [], backend, seconds)
 
     def stage(self, name: str) -> StageResult | None:
         """The result of stage ``name``, if it was solved."""

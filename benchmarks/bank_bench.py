@@ -33,13 +33,15 @@ from typing import Any
 import pandas as pd
 
 from allocator.allocation import allocate
-from allocator.backends import available_backends, from_name
+from allocator.backends import available_backends
 from allocator.checker import check_plan, score_plan
 from allocator.compile import compile_problem
 from allocator.generator import generate_bank
+from allocator.params import SolveOptions, SolveParams
+from allocator.pipeline import solve_problem
 from allocator.policy import default_policy
 from allocator.problem import Problem
-from allocator.solution import Solution, SolutionStatus, SolveOptions
+from allocator.solution import Solution, SolutionStatus
 
 BAR_CUSTOMERS = 3000
 BAR_SEEDS = (1, 2, 3)
@@ -87,10 +89,8 @@ class BarRow:
 
 def prove_cover(problem: Problem, time_limit: float, workers: int) -> Solution:
     """The cover-value optimum by the MILP backend (HiGHS), stage 1 only."""
-    return from_name("milp").solve(
-        problem.replace(stages=("cover_value",)),
-        SolveOptions(time_limit=time_limit, seed=0, workers=workers),
-    )
+    params = SolveParams(time_limit=time_limit, seed=0, workers=workers, backend="milp")
+    return solve_problem(problem.replace(stages=("cover_value",)), params)
 
 
 def bar_row(
@@ -172,21 +172,23 @@ def timed(fn: Callable[[], Any]) -> float:
 
 def build_times(problem: Problem, pulp_highs: bool) -> dict[str, float]:
     """Seconds to build each model of ``problem`` (no solve)."""
-    from allocator.backends import milp
-    from allocator.backends.cpsat import _Model
+    from allocator.engines.cbc import CbcEngine, cbc_available
+    from allocator.engines.highs import HighsEngine, highs_available
+    from allocator.formulations.cpsat_model import CpSatModel
+    from allocator.formulations.milp_model import build_model
 
-    out: dict[str, float] = {"cpsat_model": timed(lambda: _Model(problem))}
+    out: dict[str, float] = {"cpsat_model": timed(lambda: CpSatModel(problem))}
     holder: dict[str, Any] = {}
-    out["milp_arrays"] = timed(lambda: holder.setdefault("m", milp.build_model(problem)))
+    out["milp_arrays"] = timed(lambda: holder.setdefault("m", build_model(problem)))
     model = holder["m"]
     opts = SolveOptions()
-    if milp.highs_available():
-        out["highspy_passModel"] = timed(lambda: milp.HighsEngine(model, opts, None, 0.0))
-    if milp.cbc_available():
+    if highs_available():
+        out["highspy_passModel"] = timed(lambda: HighsEngine(model, opts, None, 0.0))
+    if cbc_available():
         out["pulp_LpProblem"] = timed(
-            lambda: holder.setdefault("c", milp.CbcEngine(model, opts, None, 0.0))
+            lambda: holder.setdefault("c", CbcEngine(model, opts, None, 0.0))
         )
-        if pulp_highs and milp.highs_available():
+        if pulp_highs and highs_available():
             import pulp
 
             def via_pulp() -> None:
@@ -201,9 +203,8 @@ def build_times(problem: Problem, pulp_highs: bool) -> dict[str, float]:
 
 
 def solve_row(problem: Problem, name: str, time_limit: float, workers: int) -> dict[str, Any]:
-    sol = from_name(name).solve(
-        problem, SolveOptions(time_limit=time_limit, seed=0, workers=workers)
-    )
+    params = SolveParams(time_limit=time_limit, seed=0, workers=workers, backend=name)
+    sol = solve_problem(problem, params)
     row: dict[str, Any] = {
         "backend": name,
         "seconds": round(sol.seconds, 2),

@@ -150,14 +150,13 @@ def run_ours(
     inst: GapInstance, sense: Sense, backend: str, time_limit: float, workers: int, seed: int
 ) -> BaselineResult:
     """Our engine on ``inst``, timed like the baselines (building the Problem included)."""
-    from allocator.backends.base import from_name
-    from allocator.solution import SolveOptions
+    from allocator.params import SolveParams
+    from allocator.pipeline import solve_problem
 
     start = time.perf_counter()
     problem = to_problem(inst, sense)
-    sol = from_name(backend).solve(
-        problem, SolveOptions(time_limit=time_limit, seed=seed, workers=workers)
-    )
+    params = SolveParams(time_limit=time_limit, seed=seed, workers=workers, backend=backend)
+    sol = solve_problem(problem, params)
     seconds = time.perf_counter() - start
     stage = sol.stage("cover_value")
     bound = None
@@ -408,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("error: --workers must be >= 1 and --time-limit > 0")
         return 2
     try:
-        from allocator.backends.base import from_name
+        from allocator.backends import from_name
 
         from_name(args.backend)
     except ValueError as exc:

@@ -100,14 +100,13 @@ def run_one(
     n_customers: int, backend: str, seed: int, time_limit: float, n_rms: int | None
 ) -> dict[str, Any]:
     """Generate, validate, compile, solve, plan and check one bank; timings and figures."""
-    from allocator.allocation import _safety_net
-    from allocator.backends import choose_backend
     from allocator.checker import check_plan
     from allocator.compile import compile_problem
     from allocator.generator import generate_bank
+    from allocator.params import SolveParams
+    from allocator.pipeline import solve_problem
     from allocator.plan import build_plan
     from allocator.policy import default_policy
-    from allocator.solution import SolveOptions
     from allocator.validation import load_instance
 
     sampler = _PeakSampler()
@@ -129,9 +128,9 @@ def run_one(
     compiled = compile_problem(instance, policy)
     problem = compiled.problem
     lap("compile")
-    solver = choose_backend(problem, backend)
-    options = SolveOptions(time_limit=time_limit, seed=seed, workers=2)
-    solution = _safety_net(problem, solver.solve(problem, options))
+    # the pipeline's steps one by one, so each is timed apart; the checker runs last, below
+    params = SolveParams(time_limit=time_limit, seed=seed, workers=2, backend=backend)
+    solution = solve_problem(problem, params)
     lap("solve")
     plan = build_plan(compiled, solution)
     lap("plan")
@@ -155,7 +154,7 @@ def run_one(
         max_util=round(float(problem.max_utilisation(solution.assignment)), 4),
         checker_ok=bool(report.ok),
         solved_by=solution.backend,
-        phase_seconds=getattr(solver, "timings", {}),
+        phase_seconds=solution.timings,
     )
     return row
 

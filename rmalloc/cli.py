@@ -15,7 +15,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from allocator.errors import InputError, PolicyError
+from allocator.errors import InputError, PlanBreachError, PolicyError
+from rmalloc.exits import EXIT_BAD_INPUT, EXIT_BREACH
 
 #: subcommand modules, in the order ``--help`` lists them
 COMMANDS = (
@@ -31,8 +32,6 @@ COMMANDS = (
     "worker",
     "keys",
 )
-
-EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, PolicyError) as exc:
         print(str(exc), file=sys.stderr)
         code = EXIT_BAD_INPUT
+    except PlanBreachError as exc:  # a defect: loud, and nothing was written
+        print(f"rmalloc: {exc}", file=sys.stderr)
+        if exc.details:
+            print(exc.details, file=sys.stderr)
+        code = EXIT_BREACH
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = 130

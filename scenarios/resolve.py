@@ -26,15 +26,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocator.allocation import allocate
-from allocator.backends import SolveControl, choose_backend
+from allocator.backends import choose_backend
 from allocator.compile import compile_problem
-from allocator.decomposition import Part, components, merge, subproblem, trivial_bound
+from allocator.decomposition import Part, components, merge, subproblem
 from allocator.instance import Instance
-from allocator.plan import Plan, build_plan
+from allocator.params import SolveParams
+from allocator.pipeline import backend_strategy, solve_compiled
+from allocator.plan import Plan
 from allocator.policy import Policy
-from allocator.problem import Problem
-from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
+from allocator.problem import Problem, trivial_bound
+from allocator.solution import Solution, SolutionStatus, SolveControl, StageResult, Termination
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +99,7 @@ def _reused_part(problem: Problem, cust: Ints, baseline: Plan, optimal: bool) ->
     status = SolutionStatus.OPTIMAL if optimal else SolutionStatus.FEASIBLE
     stages = []
     for stage in sub.stages:
-        value = (
-            float(sub.cover_value(a))
-            if stage == "cover_value"
-            else float(sub.moves(a))
-            if stage == "continuity"
-            else sub.max_utilisation(a)
-        )
+        value = sub.stage_value(stage, a)
         bound = value if optimal else trivial_bound(sub, stage)
         stages.append(StageResult(stage, value, bound, status, 0.0))
     solution = Solution(a, status, Termination.CONVERGED, stages, "reuse", 0.0)
@@ -127,6 +122,10 @@ def resolve(
 ) -> tuple[Plan, Reuse | None]:
     """Solve the edited bank, reusing the baseline plan on the components the edits left alone.
 
+    The plan comes out of the one solve pipeline (:func:`allocator.pipeline.solve_compiled`,
+    checked like every other plan); this module only brings the *strategy*: which components to
+    reuse and which to solve.
+
     Parameters
     ----------
     budget
@@ -139,25 +138,36 @@ def resolve(
     Returns the plan and what was reused (``None`` when it fell back to a full solve, warm-started
     from ``hint``: a changed policy, nothing to reuse, or a part that found no solution).
     """
-
-    def full() -> tuple[Plan, Reuse | None]:
-        plan = allocate(
-            instance,
-            policy=policy,
-            backend=backend,
-            time_limit=time_limit,
-            seed=seed,
-            workers=workers,
-            control=control,
-            warm_start=hint,
-        )
-        return plan, None
-
-    if policy != baseline_plan.policy:
-        return full()
-    t0 = time.monotonic()
+    params = SolveParams(time_limit=time_limit, seed=seed, workers=workers, backend=backend)
     compiled = compile_problem(instance, policy, hint=hint)
-    problem = compiled.problem
+    reuse: list[Reuse] = []
+
+    def strategy(problem: Problem, prm: SolveParams, ctl: SolveControl | None) -> Solution:
+        if policy != baseline_plan.policy:
+            return backend_strategy(problem, prm, ctl)
+        found = _reusing(baseline_instance, baseline_plan, instance, problem, prm, ctl, budget)
+        if found is None:
+            return backend_strategy(problem, prm, ctl)
+        solution, what = found
+        reuse.append(what)
+        return solution
+
+    plan = solve_compiled(compiled, params, control, strategy=strategy)
+    return plan, (reuse[0] if reuse else None)
+
+
+def _reusing(
+    baseline_instance: Instance,
+    baseline_plan: Plan,
+    instance: Instance,
+    problem: Problem,
+    params: SolveParams,
+    control: SolveControl | None,
+    budget: Literal["share", "full"],
+) -> tuple[Solution, Reuse] | None:
+    """The merged solution of the reused and the re-solved components, or ``None`` when a full
+    solve is needed (nothing to reuse, or a part found no solution)."""
+    t0 = time.monotonic()
     base_problem = baseline_plan.compiled.problem
     comps, _, rms_of = _labels(problem)
     _, base_label, base_rms = _labels(base_problem)
@@ -181,31 +191,31 @@ def resolve(
         )
         (clean if same else solve).append(cust)
     if not clean:
-        return full()
+        return None
     optimal = baseline_plan.solution.status == SolutionStatus.OPTIMAL
     reused = _reused_part(problem, np.sort(np.concatenate(clean)), baseline_plan, optimal)
     if reused is None:
-        return full()
+        return None
     parts = [reused]
     name = "reuse"
     if solve:
         cust = np.sort(np.concatenate(solve))
         sub, rm_idx = subproblem(problem, cust)
-        solver = choose_backend(sub, backend)
+        solver = choose_backend(sub, params.backend)
         name = f"{solver.name}+reuse"
-        limit = time_limit
+        limit = params.time_limit
         if budget == "share":
-            share = time_limit * max(1, workers) * sub.n_pairs / max(problem.n_pairs, 1)
-            limit = min(time_limit, max(MIN_RESOLVE_SECONDS, share))
-        options = SolveOptions(time_limit=limit, seed=seed, workers=workers)
+            share = limit * max(1, params.workers) * sub.n_pairs / max(problem.n_pairs, 1)
+            limit = min(limit, max(MIN_RESOLVE_SECONDS, share))
+        options = params.replace(time_limit=limit).options()
         solution = solver.solve(sub, options, control)
         if solution.status in (SolutionStatus.NO_SOLUTION, SolutionStatus.INFEASIBLE):
-            return full()
+            return None
         parts.append(Part(customer_idx=cust, rm_idx=rm_idx, solution=solution, problem=sub))
     merged = merge(problem, parts, backend=name, seconds=time.monotonic() - t0)
     if problem.violations(merged.assignment):  # never hand out a plan that breaks a rule
         log.warning("incremental re-solve broke a rule; solving in full")
-        return full()
+        return None
     n_clean = sum(len(c) for c in clean)
     n_solve = sum(len(c) for c in solve)
     log.info(
@@ -215,4 +225,4 @@ def resolve(
         n_solve,
         len(solve),
     )
-    return build_plan(compiled, merged), Reuse(n_clean, n_solve, len(clean), len(solve))
+    return merged, Reuse(n_clean, n_solve, len(clean), len(solve))

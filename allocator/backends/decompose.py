@@ -36,11 +36,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from allocator.backends.base import Backend, Progress, SolveControl, from_name, register, registered
-from allocator.backends.greedy import greedy_assignment
-from allocator.decomposition import Part, components, merge, subproblem, trivial_bound
-from allocator.problem import Problem
-from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
+from allocator.backends.base import Backend, Capability, Progress, SolveControl, register
+from allocator.backends.registry import from_name, registered
+from allocator.decomposition import Part, components, merge, subproblem
+from allocator.heuristics.greedy import greedy_assignment
+from allocator.params import SolveOptions
+from allocator.problem import Problem, trivial_bound
+from allocator.solution import Solution, SolutionStatus, StageResult, Termination
 
 log = logging.getLogger(__name__)
 
@@ -155,16 +157,8 @@ def solve_singletons(problem: Problem) -> Solution:
     return Solution(a, SolutionStatus.OPTIMAL, Termination.CONVERGED, stages, "decompose", secs)
 
 
-def _stage_value(problem: Problem, stage: str, a: Ints) -> float:
-    if stage == "cover_value":
-        return float(problem.cover_value(a))
-    if stage == "continuity":
-        return float(problem.moves(a))
-    return problem.max_utilisation(a)
-
-
 def _exact_stage(problem: Problem, stage: str, a: Ints, secs: float) -> StageResult:
-    value = _stage_value(problem, stage, a)
+    value = problem.stage_value(stage, a)
     return StageResult(stage, value, value, SolutionStatus.OPTIMAL, secs)
 
 
@@ -304,9 +298,7 @@ class DecomposeBackend(Backend):
     """Components solved apart (in parallel processes) by an inner exact backend, then merged."""
 
     name = "decompose"
-    side_rules = True
-    exact = True
-    warm_start = True
+    capabilities = frozenset({Capability.SIDE_RULES, Capability.EXACT, Capability.WARM_START})
     max_pairs = 50_000_000
     default_inner = "cpsat"
 

@@ -23,10 +23,11 @@ import time
 
 import numpy as np
 
-from allocator.backends.base import Backend, Progress, SolveControl, register
+from allocator.backends.base import Backend, Capability, Progress, SolveControl, register
 from allocator.flow.core import Outcome, solve_flow
+from allocator.params import SolveOptions
 from allocator.problem import Problem
-from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
+from allocator.solution import Solution, SolutionStatus, StageResult, Termination
 
 
 def customer_weights_constant(problem: Problem) -> bool:
@@ -46,9 +47,7 @@ class FlowBackend(Backend):
     """Min-cost-flow LP with rounding and repair: every side rule, a proven cover-value bound."""
 
     name = "flow"
-    side_rules = True
-    exact = False
-    warm_start = False
+    capabilities = frozenset({Capability.SIDE_RULES})
     max_pairs = 10**10
 
     @classmethod
@@ -79,8 +78,9 @@ class FlowBackend(Backend):
             seed=options.seed,
             workers=options.workers,
         )
-        self.timings = dict(outcome.timings)
-        return self._solution(problem, outcome, t0, control)
+        solution = self._solution(problem, outcome, t0, control)
+        solution.timings = dict(outcome.timings)
+        return solution
 
     # -- reporting -------------------------------------------------------------------------------
     def _solution(
@@ -153,9 +153,9 @@ class FlowBackend(Backend):
         self, problem: Problem, options: SolveOptions, control: SolveControl | None, t0: float
     ) -> Solution:
         """Workloads that depend on the RM: no transportation problem; CP-SAT solves it."""
-        from allocator.backends.base import from_name
+        from allocator.backends.registry import available_backends, from_name
 
-        inner = from_name("cpsat") if "cpsat" in _available() else from_name("greedy")
+        inner = from_name("cpsat") if "cpsat" in available_backends() else from_name("greedy")
         sol = inner.solve(problem, options, control)
         sol.backend = f"{self.name}>{sol.backend}"
         sol.seconds = time.monotonic() - t0
@@ -169,9 +169,3 @@ def _required_side_choice(problem: Problem) -> bool:
     deg = np.diff(problem.customer_ptr)
     side = (problem.group >= 0) | problem.exclusive
     return bool((problem.required & (deg > 1) & side).any())
-
-
-def _available() -> list[str]:
-    from allocator.backends.base import available_backends
-
-    return available_backends()

@@ -238,10 +238,10 @@ def solve_sub(
     workers : int
         CP-SAT workers (more than one only for the whole problem, where the portfolio helps).
     """
-    from allocator.backends.cpsat import _Model
+    from allocator.formulations.cpsat_model import CpSatModel
 
     t0 = time.perf_counter()
-    built = _Model(sub.problem)
+    built = CpSatModel(sub.problem)
     cp = built.cp
     if built.infeasible_required:
         return SubResult("infeasible", None, 0, time.perf_counter() - t0)

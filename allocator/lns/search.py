@@ -947,7 +947,7 @@ def lns_search(
     if start is not None:
         candidates.append(sanitise(problem, start))
     if n_c <= settings.greedy_max_customers or not candidates:
-        from allocator.backends.greedy import greedy_assignment
+        from allocator.heuristics.greedy import greedy_assignment
 
         candidates.append(sanitise(problem, greedy_assignment(problem)))
 

@@ -9,10 +9,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allocator.backends import Progress, SolveControl
 from rmalloc.commands._bank import add_bank_arguments, bank_sources
+from rmalloc.exits import EXIT_BAD_INPUT
+
+if TYPE_CHECKING:
+    from allocator.params import SolveParams
 
 
 def register(sub: Any) -> None:
@@ -24,10 +28,16 @@ def register(sub: Any) -> None:
     add_bank_arguments(p)
     p.add_argument("--out", type=Path, required=True, help="plan CSV to write")
     p.add_argument("--kpis", type=Path, help="also write the KPIs as JSON")
-    p.add_argument("--time-limit", type=float, default=30.0, help="seconds (default 30)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--workers", type=int, default=2, help="solver threads (default 2)")
-    p.add_argument("--backend", default="auto", help="auto, cpsat, greedy, ... (default auto)")
+    p.add_argument(
+        "--params",
+        type=Path,
+        help="solve parameters file (YAML/JSON/TOML: time_limit, seed, workers, backend, "
+        "staging, settings); the options below override it",
+    )
+    p.add_argument("--time-limit", type=float, help="seconds (default 30)")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--workers", type=int, help="solver threads (default 2)")
+    p.add_argument("--backend", help="auto, milp, cpsat, flow, lns, greedy, ... (default auto)")
     p.add_argument("--json", action="store_true", help="print the KPIs as JSON, not a table")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=run)
@@ -38,21 +48,16 @@ def run(args: argparse.Namespace) -> int:
     from allocator.kpis import kpi_table
 
     customers, rms, branches = bank_sources(args)
+    try:
+        params = solve_params(args)
+    except ValueError as exc:
+        print(f"rmalloc allocate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     control = SolveControl()
-    bar = _ProgressBar(args.time_limit, enabled=not args.quiet and sys.stderr.isatty())
+    bar = _ProgressBar(params.time_limit, enabled=not args.quiet and sys.stderr.isatty())
     control.on_progress = bar.update
     with bar:
-        plan = allocate(
-            customers,
-            rms,
-            branches,
-            args.policy,
-            backend=args.backend,
-            time_limit=args.time_limit,
-            seed=args.seed,
-            workers=args.workers,
-            control=control,
-        )
+        plan = allocate(customers, rms, branches, args.policy, control=control, params=params)
     _atomic_write(args.out, plan.to_csv() or "")
     if args.kpis:
         _atomic_write(args.kpis, plan.kpis_json())
@@ -64,6 +69,27 @@ def run(args: argparse.Namespace) -> int:
         _print_table(kpi_table(plan.kpis))
         print(f"plan written to {args.out}")
     return 0
+
+
+def solve_params(args: argparse.Namespace) -> SolveParams:
+    """The solve parameters: the ``--params`` file (or the defaults), with the options given on
+    the command line over it.
+
+    Raises
+    ------
+    ValueError
+        For an unreadable file or a bad value (the message names it).
+    """
+    from allocator.params import SolveParams
+
+    params = SolveParams.from_file(args.params) if args.params else SolveParams()
+    given = {
+        "time_limit": args.time_limit,
+        "seed": args.seed,
+        "workers": args.workers,
+        "backend": args.backend,
+    }
+    return params.replace(**{k: v for k, v in given.items() if v is not None})
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+from rmalloc.exits import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK
+
 #: the engine's best on the GAP: LP-guided tabu + neighbourhood search (GitHub issue 3)
 DEFAULT_BACKEND = "lns"
 
@@ -62,9 +63,10 @@ def _fail(msg: str, code: int) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Read, solve, check, print; exit 2 for bad input, 1 when no feasible assignment is found."""
-    from allocator.backends.base import from_name
+    from allocator.backends import from_name
     from allocator.gap import default_sense, is_feasible, objective, read_gap_file, to_problem
-    from allocator.solution import SolveOptions
+    from allocator.params import SolveParams
+    from allocator.pipeline import solve_problem
 
     if not args.time_limit > 0:
         return _fail(f"--time-limit must be > 0, got {args.time_limit}", EXIT_BAD_INPUT)
@@ -81,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
             EXIT_BAD_INPUT,
         )
     try:
-        backend = from_name(args.backend)
+        from_name(args.backend)
+        params = SolveParams(time_limit=args.time_limit, seed=args.seed, backend=args.backend)
     except ValueError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
 
@@ -89,9 +92,7 @@ def run(args: argparse.Namespace) -> int:
     sense = args.sense or default_sense(args.file)
     print(f"instance {inst.name}: {inst.n_agents} agents x {inst.n_jobs} jobs, {sense}imise")
     start = time.perf_counter()
-    sol = backend.solve(
-        to_problem(inst, sense), SolveOptions(time_limit=args.time_limit, seed=args.seed)
-    )
+    sol = solve_problem(to_problem(inst, sense), params)
     seconds = time.perf_counter() - start
     assignment = np.asarray(sol.assignment, dtype=np.int64)
     if not is_feasible(inst, assignment):

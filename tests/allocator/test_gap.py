@@ -312,7 +312,7 @@ def test_random_instances_include_infeasible_ones() -> None:
 
 # -- rmalloc gap -----------------------------------------------------------------------------------
 def _has_cpsat() -> bool:
-    from allocator.backends.base import available_backends
+    from allocator.backends import available_backends
 
     return "cpsat" in available_backends()
 

@@ -21,7 +21,7 @@ needs_data = pytest.mark.skipif(
 
 
 def _has_cpsat() -> bool:
-    from allocator.backends.base import available_backends
+    from allocator.backends import available_backends
 
     return "cpsat" in available_backends()
 

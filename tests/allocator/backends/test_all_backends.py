@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from pairproblem import Pair, problem
 
 from allocator.backends import available_backends, from_name, registered
+from allocator.params import SolveOptions
 from allocator.problem import Problem
-from allocator.solution import Solution, SolutionStatus, SolveOptions
+from allocator.solution import Solution, SolutionStatus
 
 BACKENDS = available_backends()
 EXACT = [b for b in BACKENDS if registered()[b].exact]

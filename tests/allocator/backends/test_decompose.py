@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from pairproblem import problem
 
-from allocator.backends.base import Progress, SolveControl, available_backends
+from allocator.backends import Progress, SolveControl, available_backends
 from allocator.backends.decompose import (
     DecomposeBackend,
     budgets,
@@ -27,9 +27,10 @@ from allocator.backends.decompose import (
     fallback,
     solve_singletons,
 )
-from allocator.decomposition import Part, components, merge, subproblem, trivial_bound
-from allocator.problem import Problem
-from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
+from allocator.decomposition import Part, components, merge, subproblem
+from allocator.params import SolveOptions
+from allocator.problem import Problem, trivial_bound
+from allocator.solution import Solution, SolutionStatus, StageResult, Termination
 
 needs_cpsat = pytest.mark.skipif("cpsat" not in available_backends(), reason="no CP-SAT")
 

@@ -26,8 +26,9 @@ from allocator.backends.flow import FlowBackend, customer_weights_constant
 from allocator.flow.core import _ladder_floor
 from allocator.flow.network import Hubs, rm_groups, solve_transport
 from allocator.flow.seating import seat
+from allocator.params import SolveOptions
 from allocator.problem import Problem
-from allocator.solution import Solution, SolutionStatus, SolveOptions, Termination
+from allocator.solution import Solution, SolutionStatus, Termination
 
 Pair = tuple[int, int, int]  # customer, rm, value (the customer's weight is given apart)
 

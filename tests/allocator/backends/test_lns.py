@@ -17,13 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocator.backends.base import Progress, SolveControl, from_name
+from allocator.backends import Progress, SolveControl, from_name
 from allocator.lns import localsearch
 from allocator.lns.neighbourhood import cut, ranges
 from allocator.lns.relaxation import solve_relaxation
 from allocator.lns.search import sanitise
+from allocator.params import SolveOptions
 from allocator.problem import Problem
-from allocator.solution import SolutionStatus, SolveOptions, Termination
+from allocator.solution import SolutionStatus, Termination
 
 REPO = Path(__file__).resolve().parents[3]
 GAP_DATA = REPO.parent / "shared" / "data" / "gap"

@@ -19,20 +19,14 @@ import pytest
 from pairproblem import problem
 
 from allocator.backends.base import Progress, SolveControl
-from allocator.backends.milp import (
-    CbcEngine,
-    Engine,
-    MilpBackend,
-    MilpCbcBackend,
-    Rows,
-    RunResult,
-    _Staged,
-    build_model,
-    cbc_available,
-    highs_available,
-)
+from allocator.backends.milp import MilpBackend, MilpCbcBackend, solve_milp
+from allocator.engines.cbc import CbcEngine, cbc_available
+from allocator.engines.highs import highs_available
+from allocator.engines.mip import MipEngine, RunResult
+from allocator.formulations.milp_model import Rows, build_model
+from allocator.params import SolveOptions
 from allocator.problem import Problem
-from allocator.solution import Solution, SolutionStatus, SolveOptions, Termination
+from allocator.solution import Solution, SolutionStatus, Termination
 
 needs_highs = pytest.mark.skipif(not highs_available(), reason="highspy does not load")
 needs_cbc = pytest.mark.skipif(not cbc_available(), reason="PuLP's CBC is missing")
@@ -137,9 +131,9 @@ def test_cover_value_breaks_ties_by_moves(side_rules: Problem) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# the staged driver, with a scripted engine
+# the stages over a MIP engine, with a scripted engine
 # ------------------------------------------------------------------------------------------------
-class Scripted(Engine):
+class Scripted(MipEngine):
     """Answers each run from ``script``: (kind, assignment or None, bound); records the starts."""
 
     script: ClassVar[list[Answer]] = []
@@ -162,7 +156,7 @@ def staged(p: Problem, script: list[Answer], control: SolveControl | None = None
     Scripted.script = script
     Scripted.starts = []
     options = SolveOptions(time_limit=5.0, workers=1)
-    return _Staged(p, options, control, "scripted").solve(Scripted)
+    return solve_milp(p, options, control, Scripted, "scripted")
 
 
 @pytest.fixture
@@ -220,7 +214,7 @@ def test_no_later_run_with_less_budget_than_the_first_runs_set_up(two_rms: Probl
     SlowToSetUp.script = [("feasible", [0, 1], 26.5), *ALL_OPTIMAL[1:]]
     SlowToSetUp.starts = []
     options = SolveOptions(time_limit=5.0, workers=1)
-    sol = _Staged(two_rms, options, None, "scripted").solve(SlowToSetUp)
+    sol = solve_milp(two_rms, options, None, SlowToSetUp, "scripted")
     assert len(SlowToSetUp.starts) == 1  # the later steps would only overrun the time limit
     assert sol.termination == Termination.TIME_LIMIT and sol.status == SolutionStatus.FEASIBLE
     assert two_rms.cover_value(sol.assignment) == 110 and not two_rms.violations(sol.assignment)

@@ -115,8 +115,8 @@ def test_the_lns_package_imports_on_its_own() -> None:
 
 
 def test_without_an_incumbent_the_full_mip_solves_the_whole_problem() -> None:
-    from allocator.backends.base import from_name
-    from allocator.solution import SolveOptions
+    from allocator.backends import from_name
+    from allocator.params import SolveOptions
 
     problem = yagiura_like(6, m=4, n=20)  # HiGHS proves it in about half a second
     relax = solve_relaxation(problem, 10.0)

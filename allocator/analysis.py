@@ -1,31 +1,56 @@
-"""Explanations of one customer's assignment: the rules that bound and the alternatives."""
+"""Explanations of one customer's assignment: the rules that bound and the alternatives.
+
+A service over what a plan is made of -- the compiled problem and the assignment -- not over the
+:class:`~allocator.plan.Plan` itself, so the plan can offer ``explain`` without an import cycle.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
+from allocator.compile import Compiled
 from allocator.reasons import pair_reason, units_text
 from allocator.rules import FUNNEL_STAGES, combined_requirements
-
-if TYPE_CHECKING:
-    from allocator.plan import Plan
 
 #: how many ineligible RMs in the customer's branch line to list with the rule each breaks
 MAX_INELIGIBLE = 10
 
 
-def explain_customer(plan: Plan, customer_id: str) -> dict[str, Any]:
-    """See :meth:`allocator.plan.Plan.explain`."""
-    compiled = plan.compiled
+def explain(
+    compiled: Compiled,
+    assignments: pd.DataFrame,
+    assignment: npt.NDArray[np.int64],
+    customer_id: str,
+) -> dict[str, Any]:
+    """Why one customer landed with its RM, or nowhere (see :meth:`allocator.plan.Plan.explain`).
+
+    Parameters
+    ----------
+    compiled
+        The compiled problem the plan solves.
+    assignments
+        The plan table (one row per customer, in compiled order).
+    assignment
+        The RM index per customer (-1: none).
+    customer_id
+        Whom to explain.
+
+    Raises
+    ------
+    KeyError
+        For an unknown customer id.
+    """
     p = compiled.problem
     ids = p.customer_ids
     hits = np.flatnonzero(ids == customer_id)
     if hits.size == 0:
         raise KeyError(customer_id)
     c = int(hits[0])
-    row = plan.assignments.iloc[c]
+    row = assignments.iloc[c]
     tiers = compiled.tiers.iloc[c]
     out: dict[str, Any] = {
         "customer_id": customer_id,
@@ -48,12 +73,12 @@ def explain_customer(plan: Plan, customer_id: str) -> dict[str, Any]:
     out["funnel"] = {
         stage: int(compiled.class_pairs.funnel[stage].to_numpy()[k]) for stage in FUNNEL_STAGES
     }
-    loads = p.loads(plan.solution.assignment) / p.weight_scale
+    loads = p.loads(assignment) / p.weight_scale
     cap = p.capacity / p.weight_scale
     w = float(tiers["workload"])
     alternatives = []
     sl = p.pairs_of(c)
-    assigned = int(plan.solution.assignment[c])
+    assigned = int(assignment[c])
     for r in p.pair_rm[sl]:
         r = int(r)
         room = float(cap[r] - loads[r]) + (w if r == assigned else 0.0)

@@ -1,0 +1,430 @@
+"""The MILP formulation: the allocation as a mixed-integer linear program, built as arrays.
+
+Model (columns ``[x | y | d | u]``, rows as one sparse matrix built with NumPy, no per-pair Python
+loop):
+
+- ``x[p]`` binary per eligible pair; per customer ``sum x <= 1`` (``= 1`` when required);
+- capacity: ``sum(weight[p] * x[p]) <= capacity[r]``, written only where it can bind;
+- groups: ``y[g, r]`` binary per (group, RM) that has a pair; ``x[p] <= y[g, r]`` for the group's
+  pairs (the disaggregated link: a tighter LP than ``sum x <= n * y``) and ``sum_r y[g, r] <= 1``;
+- one-to-one: ``d[r]`` binary per RM with an exclusive pair; ``x[p] <= d[r]`` for exclusive pairs,
+  and the indicator-free form ``sum(units at r) <= 1 + M_r * (1 - d[r])`` with ``M_r`` = units at
+  ``r`` minus one, a *unit* being a group (its ``y``) or a customer outside any group (its ``x``);
+- balance: ``u`` continuous, ``sum(weight / capacity * x) <= u`` per RM with capacity (the rows
+  are added for the balance stage only, so the first stages solve a smaller model).
+
+The objective of each solver run (a *step*) is a cost vector (:meth:`MilpModel.step_cost`); the
+steps of a stage and holding each stage's value are :mod:`allocator.engines.mip`'s job, running a
+solver is :mod:`allocator.engines.highs`' and :mod:`allocator.engines.cbc`'s. Two refinements make
+the stages suit a MIP solver, both exact:
+
+- continuity is two solver runs, fewest moved then (moves fixed) fewest dropped, with 0/1 costs,
+  instead of CP-SAT's single objective with weight ``keepable + 1``;
+- when continuity follows, the cover-value run breaks its ties by moves (``value / g * (K + 1) -
+  moved``, see :func:`_tie_break`), so a proven first run settles the moves too and the
+  continuity stage starts from a plan with few moves -- HiGHS's heuristics do not find one from a
+  cover-only optimum.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from allocator.problem import Problem, trivial_bound
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
+INF = math.inf
+#: largest weighted cover-value objective for which the moves tie-break is used (see _tie_break)
+TIE_BREAK_MAX = 1e8
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A block of linear rows ``lower <= A @ cols <= upper`` with ``A`` in CSR form.
+
+    Attributes
+    ----------
+    start : numpy.ndarray of int64, shape (n + 1,)
+        Row ``i`` holds entries ``start[i]:start[i + 1]`` of ``index`` and ``value``.
+    index : numpy.ndarray of int32
+        Column of each entry.
+    value : numpy.ndarray of float64
+        Coefficient of each entry.
+    lower, upper : numpy.ndarray of float64, shape (n,)
+        Row bounds (``-inf``/``inf`` for a one-sided row).
+    """
+
+    start: Ints
+    index: npt.NDArray[np.int32]
+    value: Floats
+    lower: Floats
+    upper: Floats
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.lower.shape[0])
+
+    @property
+    def n_nz(self) -> int:
+        return int(self.index.shape[0])
+
+    @staticmethod
+    def from_coo(
+        row: npt.ArrayLike,
+        col: npt.ArrayLike,
+        val: npt.ArrayLike,
+        lower: npt.ArrayLike,
+        upper: npt.ArrayLike,
+    ) -> Rows:
+        """Rows from triplets (``row`` numbers the rows 0..n-1, in any order)."""
+        r = np.asarray(row, dtype=np.int64)
+        lo = np.asarray(lower, dtype=np.float64)
+        order = np.argsort(r, kind="stable")
+        start = np.zeros(lo.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(r, minlength=lo.shape[0]), out=start[1:])
+        return Rows(
+            start=start,
+            index=np.asarray(col, dtype=np.int32)[order],
+            value=np.asarray(val, dtype=np.float64)[order],
+            lower=lo,
+            upper=np.broadcast_to(np.asarray(upper, dtype=np.float64), lo.shape).copy(),
+        )
+
+    @staticmethod
+    def empty() -> Rows:
+        return Rows.from_coo([], [], [], np.zeros(0), np.zeros(0))
+
+    @staticmethod
+    def stack(blocks: Sequence[Rows]) -> Rows:
+        """The blocks one under the other."""
+        if not blocks:
+            return Rows.empty()
+        offsets = np.cumsum([0] + [b.n_nz for b in blocks[:-1]])
+        starts = [b.start[:-1] + off for b, off in zip(blocks, offsets, strict=True)]
+        total = sum(b.n_nz for b in blocks)
+        return Rows(
+            start=np.concatenate([*starts, [total]]).astype(np.int64),
+            index=np.concatenate([b.index for b in blocks]).astype(np.int32),
+            value=np.concatenate([b.value for b in blocks]),
+            lower=np.concatenate([b.lower for b in blocks]),
+            upper=np.concatenate([b.upper for b in blocks]),
+        )
+
+
+@dataclass(frozen=True)
+class MilpModel:
+    """The MILP of one problem: columns, rows, and the cost vector of every stage.
+
+    Attributes
+    ----------
+    problem : Problem
+        What the model encodes.
+    col_lower, col_upper : numpy.ndarray of float64
+        Column bounds; ``integer`` marks the binaries.
+    rows : Rows
+        Every hard rule.
+    balance_rows : Rows
+        ``load / capacity <= u`` per RM with capacity, added for the balance stage.
+    y_key : numpy.ndarray of int64
+        ``group * n_rms + rm`` of each ``y`` column (sorted), at columns ``y_start + i``.
+    d_rm : numpy.ndarray of int64
+        RM of each ``d`` column (sorted), at columns ``d_start + i``.
+    u_col : int
+        The column of the largest utilisation.
+    keepable : int
+        Customers with a keepable RM today (the continuity tie-break weight is ``keepable + 1``).
+    infeasible_required : bool
+        A required customer has no pair at all (the problem is infeasible).
+    """
+
+    problem: Problem
+    col_lower: Floats
+    col_upper: Floats
+    integer: npt.NDArray[np.bool_]
+    rows: Rows
+    balance_rows: Rows
+    y_key: Ints
+    y_start: int
+    d_rm: Ints
+    d_start: int
+    u_col: int
+    keepable: int
+    infeasible_required: bool
+    tie_break: bool = False
+    value_gcd: int = 1
+
+    def cover_of(self, step_objective: float, *, bound: bool) -> float:
+        """The cover value behind a ``cover_value`` step objective (or bound): the objective
+        itself, or with the moves tie-break ``W = V / g * (K + 1) - M`` (``0 <= M <= K``),
+        ``V = g * ceil(W / (K + 1))``, and for a bound ``V <= g * floor((W + K) / (K + 1))``."""
+        if not math.isfinite(step_objective):
+            return step_objective  # no bound yet (HiGHS reports +-inf before its first LP)
+        if not self.tie_break:
+            return float(math.floor(step_objective + 1e-6)) if bound else step_objective
+        k1 = self.keepable + 1
+        if bound:
+            return float(self.value_gcd * math.floor((step_objective + k1 - 1) / k1 + 1e-9))
+        return float(self.value_gcd * math.ceil(step_objective / k1 - 1e-9))
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.col_lower.shape[0])
+
+    # -- objectives ------------------------------------------------------------------------------
+    def step_cost(self, step: str) -> tuple[Floats, bool]:
+        """The cost vector of a solve step and whether it is maximised.
+
+        Steps: ``cover_value``; ``moves`` then ``dropped`` (the continuity stage: fewest moved,
+        then, with the moves fixed, fewest dropped -- the exact tie-break as two solves with 0/1
+        costs rather than one with weights ``keepable + 1``, which MIP solvers handle far worse);
+        ``balance``.
+        """
+        cost = np.zeros(self.n_cols)
+        p = self.problem
+        cur = p.current[p.pair_customer]
+        if step == "cover_value":
+            cost[: p.n_pairs] = p.pair_value
+            if self.tie_break:  # value / g * (K + 1) - moved: cover first, moves exactly next
+                moved = (cur >= 0) & (p.pair_rm != cur)
+                cost[: p.n_pairs] = p.pair_value // self.value_gcd * (self.keepable + 1) - moved
+            return cost, True
+        if step == "moves":
+            cost[: p.n_pairs] = (cur >= 0) & (p.pair_rm != cur)
+            return cost, False
+        if step == "dropped":  # dropped - keepable = -(keepable customers with an RM)
+            cost[: p.n_pairs] = -(cur >= 0).astype(np.float64)
+            return cost, False
+        if step == "balance":
+            cost[self.u_col] = 1.0
+            return cost, False
+        raise ValueError(f"unknown objective step {step!r}")
+
+    def step_value(self, step: str, assignment: Ints) -> float:
+        """The step objective of an assignment, exactly (what ``step_cost`` sums to)."""
+        p = self.problem
+        if step == "cover_value":
+            if self.tie_break:
+                weighted = p.cover_value(assignment) // self.value_gcd * (self.keepable + 1)
+                return float(weighted - p.moves(assignment))
+            return float(p.cover_value(assignment))
+        if step == "moves":
+            return float(p.moves(assignment))
+        if step == "dropped":
+            return float(p.dropped(assignment) - self.keepable)
+        return p.max_utilisation(assignment)
+
+    # -- assignments <-> columns ----------------------------------------------------------------
+    def columns(self, assignment: Ints) -> Floats:
+        """The full column vector of a valid assignment (a MIP start)."""
+        p = self.problem
+        a = np.asarray(assignment, dtype=np.int64)
+        out = np.zeros(self.n_cols)
+        assigned = np.flatnonzero(a >= 0)
+        idx = p.pair_index(assigned, a[assigned])
+        out[idx[idx >= 0]] = 1.0
+        members = assigned[p.group[assigned] >= 0]
+        if members.size and self.y_key.size:
+            key = p.group[members].astype(np.int64) * p.n_rms + a[members]
+            out[self.y_start + np.searchsorted(self.y_key, key)] = 1.0
+        served = assigned[p.exclusive[assigned]]
+        if served.size and self.d_rm.size:
+            out[self.d_start + np.searchsorted(self.d_rm, a[served])] = 1.0
+        out[self.u_col] = p.max_utilisation(a)
+        return out
+
+    def assignment(self, values: npt.ArrayLike) -> Ints:
+        """The assignment a column vector encodes (``x > 0.5``)."""
+        p = self.problem
+        x = np.asarray(values, dtype=np.float64)[: p.n_pairs] > 0.5
+        out = np.full(p.n_customers, -1, dtype=np.int64)
+        out[p.pair_customer[x]] = p.pair_rm[x]
+        return out
+
+    def fix_row(self, step: str, value: float) -> Rows:
+        """The row keeping ``step`` at its best value (integral: a half keeps it exact)."""
+        cost, maximise = self.step_cost(step)
+        cols = np.flatnonzero(cost)
+        if cols.size == 0:  # nothing to keep (e.g. nobody has an RM today)
+            return Rows.empty()
+        lower, upper = (value - 0.5, INF) if maximise else (-INF, value + 0.5)
+        return Rows.from_coo(np.zeros(cols.size), cols, cost[cols], [lower], [upper])
+
+
+def build_model(problem: Problem) -> MilpModel:
+    """The MILP of ``problem`` (see the module docstring), vectorised over pairs."""
+    keepable = int((problem.current >= 0).sum())
+    gcd = int(np.gcd.reduce(np.abs(problem.pair_value))) if problem.n_pairs else 1
+    gcd = max(gcd, 1)
+    n_pairs = problem.n_pairs
+    y_key, y_rows = _group_rows(problem, n_pairs)
+    y_start = n_pairs
+    d_start = y_start + y_key.size
+    d_rm, d_rows = _one_to_one_rows(problem, y_key, y_start, d_start)
+    u_col = d_start + d_rm.size
+    n_cols = u_col + 1
+    counts = np.diff(problem.customer_ptr)
+    rows = Rows.stack([_customer_rows(problem), _capacity_rows(problem), y_rows, d_rows])
+    integer = np.ones(n_cols, dtype=bool)
+    integer[u_col] = False
+    upper = np.ones(n_cols)
+    upper[u_col] = INF
+    return MilpModel(
+        problem=problem,
+        col_lower=np.zeros(n_cols),
+        col_upper=upper,
+        integer=integer,
+        rows=rows,
+        balance_rows=_balance_rows(problem, u_col),
+        y_key=y_key,
+        y_start=y_start,
+        d_rm=d_rm,
+        d_start=d_start,
+        u_col=u_col,
+        keepable=keepable,
+        infeasible_required=bool((problem.required & (counts == 0)).any()),
+        tie_break=_tie_break(problem, keepable, gcd),
+        value_gcd=gcd,
+    )
+
+
+def _tie_break(p: Problem, keepable: int, gcd: int) -> bool:
+    """Whether the cover-value step should break its ties by moves.
+
+    When continuity follows cover value, the first step maximises ``value / g * (K + 1) - moved``
+    (``g`` the gcd of the values, ``K`` the customers with a keepable RM): exact, since one unit
+    of ``value / g`` outweighs every possible number of moves, and it hands the continuity stage
+    a start with few moves -- which MIP heuristics otherwise fail to find (on a 10,000-customer
+    bank HiGHS stayed at 375 moves where the tie-broken step reaches 68, proven). Only while the
+    weighted objective stays small enough (:data:`TIE_BREAK_MAX`) for an absolute gap below one
+    to be trusted in floating point.
+    """
+    stages = tuple(p.stages)
+    if keepable == 0 or "cover_value" not in stages or "continuity" not in stages:
+        return False
+    if stages.index("continuity") != stages.index("cover_value") + 1 or p.n_pairs == 0:
+        return False
+    ptr = p.customer_ptr
+    has = ptr[1:] > ptr[:-1]
+    top = np.maximum.reduceat(np.abs(p.pair_value), ptr[:-1][has])
+    return float(top.sum()) / gcd * (keepable + 1) + keepable <= TIE_BREAK_MAX
+
+
+def _customer_rows(p: Problem) -> Rows:
+    """At most one RM per customer, exactly one when required (single-pair optional customers
+    need no row: the column bound says it)."""
+    counts = np.diff(p.customer_ptr)
+    need = (counts >= 2) | (p.required & (counts >= 1))
+    cust = np.flatnonzero(need)
+    rank = np.full(p.n_customers, -1, dtype=np.int64)
+    rank[cust] = np.arange(cust.size)
+    q = np.flatnonzero(need[p.pair_customer])
+    lower = np.where(p.required[cust], 1.0, -INF)
+    return Rows.from_coo(rank[p.pair_customer[q]], q, np.ones(q.size), lower, 1.0)
+
+
+def _rm_rank(mask: npt.NDArray[np.bool_]) -> Ints:
+    rank = np.full(mask.shape[0], -1, dtype=np.int64)
+    rank[mask] = np.arange(int(mask.sum()))
+    return rank
+
+
+def _capacity_rows(p: Problem) -> Rows:
+    """Capacity rows, only for RMs whose eligible workload exceeds their capacity."""
+    total = np.bincount(p.pair_rm, weights=p.pair_weight, minlength=p.n_rms)
+    binding = total > p.capacity
+    rank = _rm_rank(binding)
+    q = np.flatnonzero(binding[p.pair_rm])
+    upper = p.capacity[binding].astype(np.float64)
+    return Rows.from_coo(rank[p.pair_rm[q]], q, p.pair_weight[q], np.full(upper.size, -INF), upper)
+
+
+def _group_rows(p: Problem, y_start: int) -> tuple[Ints, Rows]:
+    """``y[g, r]`` keys, links ``x <= y`` and one RM per group."""
+    pair_group = p.group[p.pair_customer].astype(np.int64)
+    q = np.flatnonzero(pair_group >= 0)
+    if q.size == 0:
+        return np.zeros(0, dtype=np.int64), Rows.empty()
+    keys, inv = np.unique(pair_group[q] * p.n_rms + p.pair_rm[q], return_inverse=True)
+    link = Rows.from_coo(
+        np.repeat(np.arange(q.size), 2),
+        np.column_stack([q, y_start + inv]).ravel(),
+        np.tile([1.0, -1.0], q.size),
+        np.full(q.size, -INF),
+        0.0,
+    )
+    y_group = keys // p.n_rms
+    multi = np.bincount(y_group)[y_group] >= 2
+    groups_rank = _rm_rank(np.bincount(y_group[multi], minlength=int(y_group.max()) + 1) > 0)
+    j = np.flatnonzero(multi)
+    n_amo = int((groups_rank >= 0).sum())
+    one = Rows.from_coo(
+        groups_rank[y_group[j]], y_start + j, np.ones(j.size), np.full(n_amo, -INF), 1.0
+    )
+    return keys, Rows.stack([link, one])
+
+
+def _one_to_one_rows(p: Problem, y_key: Ints, y_start: int, d_start: int) -> tuple[Ints, Rows]:
+    """``d[r]`` per RM with an exclusive pair: ``x <= d`` and, when dedicated, one unit only."""
+    eq = np.flatnonzero(p.exclusive[p.pair_customer])
+    if eq.size == 0:
+        return np.zeros(0, dtype=np.int64), Rows.empty()
+    d_rm, dinv = np.unique(p.pair_rm[eq].astype(np.int64), return_inverse=True)
+    link = Rows.from_coo(
+        np.repeat(np.arange(eq.size), 2),
+        np.column_stack([eq, d_start + dinv]).ravel(),
+        np.tile([1.0, -1.0], eq.size),
+        np.full(eq.size, -INF),
+        0.0,
+    )
+    drank = np.full(p.n_rms, -1, dtype=np.int64)
+    drank[d_rm] = np.arange(d_rm.size)
+    single = np.flatnonzero((p.group[p.pair_customer] < 0) & (drank[p.pair_rm] >= 0))
+    y_rm = y_key % p.n_rms if y_key.size else y_key
+    grouped = np.flatnonzero(drank[y_rm] >= 0) if y_key.size else y_key
+    unit_row = np.concatenate([drank[p.pair_rm[single]], drank[y_rm[grouped]]])
+    unit_col = np.concatenate([single, y_start + grouped])
+    n_units = np.bincount(unit_row, minlength=d_rm.size)
+    keep_rm = n_units > 1
+    rank = _rm_rank(keep_rm)
+    sel = keep_rm[unit_row]
+    big_m = (n_units[keep_rm] - 1).astype(np.float64)
+    units = Rows.from_coo(
+        np.concatenate([rank[unit_row[sel]], np.arange(big_m.size)]),
+        np.concatenate([unit_col[sel], d_start + np.flatnonzero(keep_rm)]),
+        np.concatenate([np.ones(int(sel.sum())), big_m]),
+        np.full(big_m.size, -INF),
+        1.0 + big_m,
+    )
+    return d_rm, Rows.stack([link, units])
+
+
+def _balance_rows(p: Problem, u_col: int) -> Rows:
+    """``sum(weight / capacity * x) - u <= 0`` per RM with capacity and some workload."""
+    has_cap = p.capacity > 0
+    q = np.flatnonzero(has_cap[p.pair_rm] & (p.pair_weight > 0))
+    rms = np.unique(p.pair_rm[q])
+    rank = np.full(p.n_rms, -1, dtype=np.int64)
+    rank[rms] = np.arange(rms.size)
+    coef = p.pair_weight[q] / p.capacity[p.pair_rm[q]]
+    return Rows.from_coo(
+        np.concatenate([rank[p.pair_rm[q]], np.arange(rms.size)]),
+        np.concatenate([q, np.full(rms.size, u_col)]),
+        np.concatenate([coef, -np.ones(rms.size)]),
+        np.full(rms.size, -INF),
+        0.0,
+    )
+
+
+def cover_bound(model: MilpModel, solver_bound: float) -> float:
+    """An upper bound on the cover value: the solver's, or each customer's best pair when the
+    solver has none."""
+    if math.isfinite(solver_bound):
+        return model.cover_of(solver_bound, bound=True)
+    return trivial_bound(model.problem, "cover_value")

@@ -1,0 +1,193 @@
+"""The one solve pipeline: every plan the product hands out comes through :func:`solve`.
+
+``compile -> strategy (a backend, or a scenario's re-solve) -> safety net -> checks -> plan``.
+The notebook API (:func:`allocator.allocate`), the command line, scenarios, the API's worker and
+the benchmarks all call it (a bare :class:`~allocator.problem.Problem` such as an OR-Library GAP
+instance enters one step later, at :func:`solve_problem`), so there is one place where a plan is
+made and one place where it is verified: before a plan leaves, the compiled problem's own check
+and the independent checker (:mod:`allocator.checker`, which knows no solver) look at it, and a
+breach is a :class:`~allocator.errors.PlanBreachError` naming the rule -- a loud failure, never
+a success.
+Only a benchmark that says so may switch the independent check off (``SolveParams.check``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocator.compile import Compiled, compile_problem
+from allocator.errors import PlanBreachError
+from allocator.instance import Instance
+from allocator.params import SolveParams
+from allocator.plan import Plan, build_plan
+from allocator.policy import Policy, load_policy
+from allocator.problem import Problem
+from allocator.solution import Solution, SolutionStatus, SolveControl, StageResult
+
+log = logging.getLogger(__name__)
+
+#: how a problem becomes a solution: a backend by default; a scenario's incremental re-solve
+#: brings its own (:func:`scenarios.resolve.resolve`)
+Strategy = Callable[[Problem, SolveParams, SolveControl | None], Solution]
+
+
+def solve(
+    instance: Instance,
+    policy: Policy | Mapping[str, Any] | str | Path | None = None,
+    params: SolveParams | None = None,
+    control: SolveControl | None = None,
+    *,
+    hint: pd.Series | None = None,
+    strategy: Strategy | None = None,
+) -> Plan:
+    """Allocate a validated bank: compile, solve, check, and build the plan.
+
+    Parameters
+    ----------
+    instance
+        The bank (:func:`allocator.validation.load_instance`).
+    policy
+        ``None`` for policy v1, a :class:`Policy`, overrides as a mapping, or a file.
+    params
+        Time limit, seed, workers, backend, staging, per-backend settings, checking.
+    control
+        Watch progress and stop early (the plan keeps the best solution so far).
+    hint
+        A warm start: customer_id -> rm_id (a previous plan); today's book otherwise.
+    strategy
+        How the compiled problem is solved (default: the backend ``params.backend`` names).
+
+    Returns
+    -------
+    Plan
+        One row per customer with status and reason, KPIs, the solve's status, bound and gap.
+
+    Raises
+    ------
+    allocator.errors.InputError
+        Conflicting locks (the issues name the rows).
+    allocator.errors.PlanBreachError
+        The plan breaks a hard rule (a backend defect): nothing is handed out.
+    ValueError
+        An unknown backend or a bad backend setting.
+    """
+    t0 = time.monotonic()
+    pol = load_policy(policy)
+    compiled = compile_problem(instance, pol, hint=hint)
+    plan = solve_compiled(compiled, params or SolveParams(), control, strategy=strategy)
+    log.info("%s (%.1fs in all)", plan.summary(), time.monotonic() - t0)
+    return plan
+
+
+def solve_compiled(
+    compiled: Compiled,
+    params: SolveParams,
+    control: SolveControl | None = None,
+    *,
+    strategy: Strategy | None = None,
+) -> Plan:
+    """:func:`solve` from an already compiled problem (scenarios compile once and reuse it)."""
+    solution = solve_problem(compiled.problem, params, control, strategy=strategy)
+    plan = build_plan(compiled, solution)
+    if params.check:
+        verify(plan)
+    return plan
+
+
+def solve_problem(
+    problem: Problem,
+    params: SolveParams,
+    control: SolveControl | None = None,
+    *,
+    strategy: Strategy | None = None,
+) -> Solution:
+    """Solve a problem: the strategy, the safety net, and the problem's own check.
+
+    Raises
+    ------
+    allocator.errors.PlanBreachError
+        The solution breaks a hard rule of the problem (a backend defect).
+    """
+    solution = (strategy or backend_strategy)(problem, params, control)
+    solution = safety_net(problem, solution)
+    # a proven-infeasible problem (required customers that cannot all be placed) is answered
+    # with the best plan that leaves some of them out: every other rule still holds
+    held = problem
+    if solution.status == SolutionStatus.INFEASIBLE:
+        held = problem.replace(required=np.zeros_like(problem.required))
+    breaches = held.violations(solution.assignment)
+    if breaches:
+        details = "; ".join(breaches)
+        raise PlanBreachError(solution.backend, {"compiled_problem": len(breaches)}, details)
+    return solution
+
+
+def backend_strategy(
+    problem: Problem, params: SolveParams, control: SolveControl | None
+) -> Solution:
+    """Solve with the backend ``params.backend`` names (``auto``: chosen by size)."""
+    from allocator.backends import choose_backend
+
+    solver = choose_backend(problem, params.backend)
+    options = params.options()
+    solver.settings(options)  # a bad setting fails here, before any work
+    log.info(
+        "solving %d customers, %d RMs, %d eligible pairs with %s (limit %.1fs, seed %d)",
+        problem.n_customers,
+        problem.n_rms,
+        problem.n_pairs,
+        solver.name,
+        params.time_limit,
+        params.seed,
+    )
+    return solver.solve(problem, options, control)
+
+
+def verify(plan: Plan) -> None:
+    """Run the independent checker on ``plan``.
+
+    Raises
+    ------
+    allocator.errors.PlanBreachError
+        When it finds any violation (the error names the rules and counts).
+    """
+    from allocator.checker import check_plan
+
+    report = check_plan(plan.instance, plan.assignments, plan.policy)
+    if not report.ok:
+        log.error("plan breaks hard rules %s (backend %s)", report.by_rule(), plan.solution.backend)
+        raise PlanBreachError(plan.solution.backend, report.by_rule(), report.summary())
+
+
+def safety_net(problem: Problem, solution: Solution) -> Solution:
+    """When the backend found no assignment (time too short, or required customers that cannot
+    all be placed), fall back to the greedy plan and say so in the status: the plan leaves
+    customers unassigned with a reason rather than failing."""
+    from allocator.heuristics.greedy import greedy_assignment
+
+    if solution.status not in (SolutionStatus.NO_SOLUTION, SolutionStatus.INFEASIBLE):
+        return solution
+    a = greedy_assignment(problem)
+    if problem.violations(a):
+        relaxed = problem.replace(required=np.zeros_like(problem.required))
+        a = greedy_assignment(relaxed)
+    stage = StageResult(
+        "cover_value", float(problem.cover_value(a)), float("nan"), SolutionStatus.FEASIBLE, 0.0
+    )
+    return Solution(
+        assignment=a,
+        status=SolutionStatus.FEASIBLE
+        if solution.status == SolutionStatus.NO_SOLUTION
+        else solution.status,
+        termination=solution.termination,
+        stages=[stage],
+        backend=f"{solution.backend}+greedy",
+        seconds=solution.seconds,
+    )
