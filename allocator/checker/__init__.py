@@ -42,6 +42,7 @@ __all__ = [
     "CheckReport",
     "Violation",
     "check_plan",
+    "prepare",
     "require_plan_columns",
     "rm_loads",
     "score_plan",
