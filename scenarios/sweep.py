@@ -16,13 +16,18 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from tqdm import tqdm
 
 from scenarios.run import BankRun, run_scenario, solve_baseline
 from scenarios.spec import ScenarioSpec, load_spec
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from scenarios.charts import CoverageChart
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,28 @@ def run_point(
     return row
 
 
+def coverage_chart(spec: ScenarioSpec) -> CoverageChart:
+    """What the sweep chart of ``spec`` draws: its ``sweep.chart`` section, grid and names.
+
+    The one place a spec becomes chart settings, so that :mod:`scenarios.charts` takes plain data
+    and needs neither specs nor sweeps.
+    """
+    # charts imports matplotlib: only when a chart is drawn, not on every Dask worker
+    from scenarios.charts import CoverageChart
+
+    sweep = spec.sweep
+    return CoverageChart(
+        name=spec.name,
+        description=spec.description,
+        title=spec.name if spec.name != "scenario" else "sweep",
+        grid=tuple(sweep.grid) if sweep is not None else (),
+        x=sweep.chart.x if sweep is not None else "headcount",
+        tiers=tuple(sweep.chart.tiers)
+        if sweep is not None and sweep.chart.tiers is not None
+        else None,
+    )
+
+
 @dataclass
 class SweepResult:
     """A sweep's tidy table (one row per grid point) and what is needed to draw it."""
@@ -75,11 +102,11 @@ class SweepResult:
     table: pd.DataFrame
     baseline: dict[str, float]
 
-    def chart(self, path: str | Path | None = None) -> Any:
+    def chart(self, path: str | Path | None = None) -> Figure:
         """The coverage-vs-headcount figure (saved as PNG when ``path`` is given)."""
         from scenarios.charts import coverage_figure
 
-        fig = coverage_figure(self.table, self.spec)
+        fig = coverage_figure(self.table, coverage_chart(self.spec))
         if path is not None:
             fig.savefig(path, dpi=120, bbox_inches="tight")
         return fig
@@ -98,7 +125,7 @@ class SweepResult:
         }
         self.table.to_csv(paths["table"], index=False)
         fig = self.chart(paths["png"])
-        write_html(self, fig, paths["html"])
+        write_html(self.table, coverage_chart(self.spec), fig, paths["html"])
         paths["spec"].write_text(self.spec.to_yaml(), encoding="utf-8")
         import matplotlib.pyplot as plt
 
