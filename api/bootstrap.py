@@ -43,7 +43,7 @@ def ensure_sample(store: Store, settings: Settings) -> str | None:
     if not settings.load_sample or store.count_datasets() > 0:
         return None
     try:
-        from allocator.generator import sample_bank_paths
+        from allocator.synth import sample_bank_paths
         from allocator.validation import load_instance
 
         paths = sample_bank_paths()

@@ -36,12 +36,12 @@ from allocator.allocation import allocate
 from allocator.backends import available_backends
 from allocator.checker import check_plan, score_plan
 from allocator.compile import compile_problem
-from allocator.generator import generate_bank
 from allocator.params import SolveOptions, SolveParams
 from allocator.pipeline import solve_problem
 from allocator.policy import default_policy
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus
+from allocator.synth import generate_bank
 
 BAR_CUSTOMERS = 3000
 BAR_SEEDS = (1, 2, 3)

@@ -1,7 +1,7 @@
 """Bank-scale benchmark: time, memory and quality of a whole allocation, 10^4 to 10^6 customers.
 
 Run ``python -m benchmarks.scale_bench --help``. For every size and backend it generates a bank
-(:func:`allocator.generator.generate_bank`, one seed), then runs the steps of
+(:func:`allocator.synth.generate_bank`, one seed), then runs the steps of
 :func:`allocator.allocation.allocate` one by one so each is timed apart -- validate (the contract
 checks on the generated frames), compile, solve, plan -- and finally the independent checker
 (:func:`allocator.checker.check_plan`) on the plan. Each (size, backend) runs in a **fresh
@@ -102,11 +102,11 @@ def run_one(
     """Generate, validate, compile, solve, plan and check one bank; timings and figures."""
     from allocator.checker import check_plan
     from allocator.compile import compile_problem
-    from allocator.generator import generate_bank
     from allocator.params import SolveParams
     from allocator.pipeline import solve_problem
     from allocator.plan import build_plan
     from allocator.policy import default_policy
+    from allocator.synth import generate_bank
     from allocator.validation import load_instance
 
     sampler = _PeakSampler()

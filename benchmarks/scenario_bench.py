@@ -58,7 +58,7 @@ def _row(label: str, plan: Any, wall: float) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     from allocator.allocation import allocate
-    from allocator.generator import generate_bank
+    from allocator.synth import generate_bank
     from scenarios.run import BankRun, run_scenario
     from scenarios.spec import AddRms, RemoveRms, ScenarioSpec
 

@@ -60,12 +60,12 @@ def load_baseline(baseline: Baseline) -> tuple[Instance, Policy]:
     """The baseline bank and policy a spec names (sample, generated, or files)."""
     policy = load_policy(baseline.policy)
     if baseline.generate is not None:
-        from allocator.generator import generate_bank
+        from allocator.synth import generate_bank
 
         instance = generate_bank(baseline.generate.customers, seed=baseline.generate.seed)
         return instance, policy
     if baseline.sample:
-        from allocator.generator import sample_bank_paths
+        from allocator.synth import sample_bank_paths
 
         paths = sample_bank_paths()
         if isinstance(paths, Mapping):

@@ -186,7 +186,7 @@ def edit_to_item(edit: EditBase) -> dict[str, Any]:
 
 # -- baseline -------------------------------------------------------------------------------------
 class Generate(_Model):
-    """A generated bank: :func:`allocator.generator.generate_bank` with these arguments."""
+    """A generated bank: :func:`allocator.synth.generate_bank` with these arguments."""
 
     customers: int = Field(gt=0)
     seed: int = 0

@@ -34,7 +34,7 @@ def bank_sources(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         nor both required files are given.
     """
     if args.sample:
-        from allocator.generator import sample_bank_paths
+        from allocator.synth import sample_bank_paths
 
         paths = sample_bank_paths()
         return paths["customers"], paths["rms"], paths["branches"]

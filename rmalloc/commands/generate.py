@@ -55,7 +55,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from allocator.generator import STAGES, describe_bank, generate_bank, write_bank
+    from allocator.synth import STAGES, describe_bank, generate_bank, write_bank
 
     started = time.perf_counter()
     with _progress(len(STAGES) + 1, enabled=args.customers > PROGRESS_ABOVE) as step:

@@ -124,7 +124,7 @@ def test_tiny_banks_reach_the_proven_optimum(bank):
 
 @pytest.mark.parametrize("seed", [3, 11])
 def test_generated_bank_plan_passes_checker(seed):
-    from allocator.generator import generate_bank
+    from allocator.synth import generate_bank
 
     inst = generate_bank(400, seed)
     plan = allocate(inst, time_limit=20, workers=2, seed=seed)

@@ -21,9 +21,9 @@ warnings.filterwarnings("ignore", message=".*httpx2.*")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from allocator.generator import generate_bank  # noqa: E402
 from allocator.instance import Instance  # noqa: E402
 from allocator.io import write_instance  # noqa: E402
+from allocator.synth import generate_bank  # noqa: E402
 from api import db  # noqa: E402
 from api.app import create_app  # noqa: E402
 from api.auth import create_key  # noqa: E402

@@ -23,8 +23,8 @@ import httpx
 import pytest
 from tests_api_helpers import ROOT, wait_for  # type: ignore[import-not-found]
 
-from allocator.generator import generate_bank
 from allocator.io import write_instance
+from allocator.synth import generate_bank
 
 pytestmark = pytest.mark.e2e
 
@@ -214,7 +214,7 @@ def test_first_start_prints_an_admin_key_once(servers: list[Server], tmp_path: P
     keys = first.client.get("/v1/keys", headers={"Authorization": f"Bearer {token}"})
     assert keys.status_code == 200 and [k["role"] for k in keys.json()] == ["admin"]
     datasets = first.client.get("/v1/datasets", headers={"Authorization": f"Bearer {token}"})
-    from allocator.generator import sample_bank_paths
+    from allocator.synth import sample_bank_paths
 
     if all(p.is_file() for p in sample_bank_paths().values()):
         assert [d["name"] for d in datasets.json()["items"]] == ["sample"]

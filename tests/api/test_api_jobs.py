@@ -12,8 +12,8 @@ import pytest
 from tests_api_helpers import wait_for  # type: ignore[import-not-found]
 
 from allocator.checker import check_plan
-from allocator.generator import generate_bank
 from allocator.io import write_instance
+from allocator.synth import generate_bank
 from api.ingest import load_dataset
 from api.worker import Worker
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from allocator.generator import generate_bank
+from allocator.synth import generate_bank
 from allocator.validation import load_instance
 
 # The console script installed beside the interpreter; ``python -m rmalloc`` when not installed.

@@ -7,7 +7,7 @@ unassigned rather than break one; ``exact`` backends must also reach each stage'
 checked against brute-force enumeration on tiny problems.
 
 Problems are tiny and built directly with NumPy (``problem(...)`` below: customers ``c0..``, RMs
-``r0..``); integration cases use :func:`allocator.generator.generate_bank`, the independent
+``r0..``); integration cases use :func:`allocator.synth.generate_bank`, the independent
 :func:`allocator.checker.check_plan` and :func:`allocator.checker.score_plan`.
 """
 
@@ -350,8 +350,8 @@ def test_no_backend_breaks_a_rule(name: str, p: Problem) -> None:
 # ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module", params=[1, 2])
 def bank(request: pytest.FixtureRequest) -> object:
-    generator = pytest.importorskip("allocator.generator")
-    return generator.generate_bank(400, seed=request.param)
+    synth = pytest.importorskip("allocator.synth")
+    return synth.generate_bank(400, seed=request.param)
 
 
 @pytest.mark.parametrize("name", SIDE_RULES)

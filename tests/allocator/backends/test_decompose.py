@@ -230,13 +230,12 @@ def test_decomposed_equals_brute_force(seed: int) -> None:
 
 @pytest.fixture(scope="module")
 def small_banks() -> list[Problem]:
-    generator = pytest.importorskip("allocator.generator")
+    synth = pytest.importorskip("allocator.synth")
     from allocator.compile import compile_problem
     from allocator.policy import default_policy
 
     return [
-        compile_problem(generator.generate_bank(600, seed=s), default_policy()).problem
-        for s in (1, 2)
+        compile_problem(synth.generate_bank(600, seed=s), default_policy()).problem for s in (1, 2)
     ]
 
 
@@ -263,11 +262,11 @@ def test_decomposed_equals_monolithic_on_small_banks(
 
 @needs_cpsat
 def test_stop_reaches_every_worker() -> None:
-    generator = pytest.importorskip("allocator.generator")
+    synth = pytest.importorskip("allocator.synth")
     from allocator.compile import compile_problem
     from allocator.policy import default_policy
 
-    p = compile_problem(generator.generate_bank(3000, seed=1), default_policy()).problem
+    p = compile_problem(synth.generate_bank(3000, seed=1), default_policy()).problem
     seen: list[Progress] = []
     control = SolveControl()
 

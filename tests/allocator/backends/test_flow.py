@@ -331,9 +331,9 @@ def test_random_problems_valid_and_bounded(case: tuple[Problem, bool]) -> None:
 # ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module", params=[(3000, 1, 1.0), (3000, 2, 1.6), (20000, 3, 1.0)])
 def bank(request: pytest.FixtureRequest) -> object:
-    generator = pytest.importorskip("allocator.generator")
+    synth = pytest.importorskip("allocator.synth")
     n, seed, tightness = request.param
-    return generator.generate_bank(n, seed=seed, tightness=tightness)
+    return synth.generate_bank(n, seed=seed, tightness=tightness)
 
 
 def test_generated_bank_plan_passes_checker(bank: object) -> None:
@@ -360,11 +360,11 @@ def test_generated_bank_plan_passes_checker(bank: object) -> None:
 
 
 def test_bound_is_above_the_proven_optimum() -> None:
-    generator = pytest.importorskip("allocator.generator")
+    synth = pytest.importorskip("allocator.synth")
     from allocator.compile import compile_problem
     from allocator.policy import default_policy
 
-    bank = generator.generate_bank(3000, seed=2, tightness=1.6)
+    bank = synth.generate_bank(3000, seed=2, tightness=1.6)
     p = compile_problem(bank, default_policy()).problem.replace(stages=("cover_value",))
     exact = solve("cpsat", p, time_limit=60.0)
     flow = solve("flow", p)
@@ -415,11 +415,11 @@ def test_progress_reports_value_and_bound() -> None:
 
 
 def test_tight_time_limit_still_valid() -> None:
-    generator = pytest.importorskip("allocator.generator")
+    synth = pytest.importorskip("allocator.synth")
     from allocator.compile import compile_problem
     from allocator.policy import default_policy
 
-    p = compile_problem(generator.generate_bank(20000, seed=5), default_policy()).problem
+    p = compile_problem(synth.generate_bank(20000, seed=5), default_policy()).problem
     sol = FlowBackend().solve(p, SolveOptions(time_limit=0.2))
     assert sol.status in (SolutionStatus.FEASIBLE, SolutionStatus.NO_SOLUTION)
     if sol.status == SolutionStatus.FEASIBLE:

@@ -326,11 +326,11 @@ def test_engines_agree_on_side_rules(backend: type, side_rules: Problem) -> None
 
 @pytest.fixture(scope="module")
 def bank_problem() -> Problem:
-    generator = pytest.importorskip("allocator.generator")
+    synth = pytest.importorskip("allocator.synth")
     from allocator.compile import compile_problem
     from allocator.policy import default_policy
 
-    return compile_problem(generator.generate_bank(3000, seed=1), default_policy()).problem
+    return compile_problem(synth.generate_bank(3000, seed=1), default_policy()).problem
 
 
 @pytest.mark.parametrize(
