@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocator.contract import parse_id_list
 from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
 from allocator.policy import Policy
@@ -116,16 +117,29 @@ def compile_problem(
     cls_of = classes.class_of
 
     current_rm = index_of(rms.ids, rms.index, customers["current_rm_id"])
+    forbid_c, forbid_r = forbidden_pairs(customers, rms)
     # a customer's pairs are its class's pairs, so today's RM is keepable exactly when the
-    # (class, RM) pair is eligible: looked up in the class table, not in the expanded pairs
+    # (class, RM) pair is eligible (looked up in the class table, not in the expanded pairs) and
+    # the customer does not forbid it
     keepable = pair_is_eligible(cls_of, current_rm, cpairs, rms.ids.shape[0])
+    keepable &= ~_is_pair(np.arange(n), current_rm, forbid_c, forbid_r, rms.ids.shape[0])
     current = np.where(keepable, current_rm, -1)
 
     locked = customers["locked"].to_numpy(dtype=bool) & policy.rules.locks
     lock_state = np.where(locked, np.where(current >= 0, LOCK_HELD, LOCK_BROKEN), LOCK_NONE)
     lock_state = np.where(locked & (cls_of < 0), LOCK_BROKEN, lock_state)  # pooled: no RM at all
     held = lock_state == LOCK_HELD
-    pc, pr, n_pairs_of = _expand_pairs(cls_of, class_start, class_count, cpairs.r, held, current)
+    # customers of a move-only-on-departure tier whose RM is still theirs can only stay
+    stay_put = (current >= 0) & np.isin(
+        tiers["tier"].to_numpy(dtype=object), policy.continuity.move_only_on_departure
+    )
+    pinned = held | stay_put
+    pc, pr, n_pairs_of = _expand_pairs(cls_of, class_start, class_count, cpairs.r, pinned, current)
+    if forbid_c.size:
+        keep = ~_is_pair(pc, pr, forbid_c, forbid_r, rms.ids.shape[0])
+        pc, pr = pc[keep], pr[keep]
+        n_pairs_of = np.bincount(pc, minlength=n).astype(np.int64)
+    alone = pinned | np.isin(np.arange(n), forbid_c)  # pairs of their own, not their class's
 
     workload = tiers["workload"].to_numpy(dtype=float)
     scale = weight_scale(workload[cls_of >= 0]) if (cls_of >= 0).any() else 1
@@ -157,9 +171,10 @@ def compile_problem(
         exclusive=exclusive,
         current=current.astype(np.int32),
         hint=hint_idx,
-        klass=np.where(held, -1, cls_of).astype(np.int32),
+        klass=np.where(alone, -1, cls_of).astype(np.int32),
         weight_scale=scale,
         stages=tuple(policy.objective),
+        move_cap=move_caps(current, w_int, capacity, policy.continuity.max_moved_share),
     )
     return Compiled(
         problem=problem,
@@ -220,6 +235,60 @@ def _expand_pairs(
         pr[lo:hi] = rm32[pos]
     pr[ptr[:-1][held]] = current[held]
     return pc, pr, count
+
+
+def forbidden_pairs(customers: pd.DataFrame, rms: RmTable) -> tuple[Ints, Ints]:
+    """(customer, RM) index pairs named in ``forbid_rm_ids`` (ids not in rms.csv are ignored:
+    a forbidden leaver serves nobody anyway)."""
+    if "forbid_rm_ids" not in customers.columns:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    cells = customers["forbid_rm_ids"].to_numpy(dtype=object)
+    rows = np.flatnonzero(cells != "")
+    if rows.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    lists = [parse_id_list(cells[i]) for i in rows]
+    cust = np.repeat(rows, [len(ids) for ids in lists]).astype(np.int64)
+    rm = index_of(rms.ids, rms.index, [r for ids in lists for r in ids])
+    return cust[rm >= 0], rm[rm >= 0]
+
+
+def _is_pair(
+    customer: npt.NDArray[np.integer],
+    rm: npt.NDArray[np.integer],
+    set_c: Ints,
+    set_r: Ints,
+    n_rms: int,
+) -> npt.NDArray[np.bool_]:
+    """Whether each (customer, rm) is one of the pairs (set_c, set_r)."""
+    if set_c.size == 0:
+        return np.zeros(customer.shape[0], dtype=bool)
+    width = n_rms + 1
+    keys = np.sort(set_c.astype(np.int64) * width + set_r)
+    want = customer.astype(np.int64) * width + rm
+    pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+    return (keys[pos] == want) & (rm >= 0)
+
+
+def move_caps(current: Ints, weight: Ints, capacity: Ints, share: float | None) -> Ints | None:
+    """Per RM, how many of today's customers may be *moved* away (``-1``: no cap), under
+    ``continuity.max_moved_share`` (contract v1.1): ``ceil(share x customers who could stay)``
+    plus the fewest whose leaving brings the RM within capacity (its heaviest first)."""
+    if share is None:
+        return None
+    n_rms = capacity.shape[0]
+    stays = np.flatnonzero(current >= 0)
+    rm, w = current[stays].astype(np.int64), weight[stays]
+    count = np.bincount(rm, minlength=n_rms)
+    load = np.bincount(rm, weights=w, minlength=n_rms).astype(np.int64)
+    excess = load - capacity
+    order = np.lexsort((-w, rm))  # by RM, heaviest first
+    rm_s, w_s = rm[order], w[order]
+    before = np.cumsum(w_s) - w_s  # workload removed before each, within its RM
+    first = np.searchsorted(rm_s, rm_s)  # position of the RM's first customer
+    before -= (np.cumsum(w_s) - w_s)[first]
+    forced = np.bincount(rm_s[before < excess[rm_s]], minlength=n_rms)
+    caps = np.ceil(share * count - 1e-9).astype(np.int64) + np.where(excess > 0, forced, 0)
+    return caps.astype(np.int64)
 
 
 def _group_index(customers: pd.DataFrame, cls_of: Ints, policy: Policy) -> npt.NDArray[np.int32]:

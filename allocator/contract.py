@@ -25,7 +25,25 @@ LIST_TIERS: tuple[str, ...] = ("hq", "province", "city", "potential")
 # -- input files -----------------------------------------------------------------------------
 # Required columns must be present; optional ones are filled with their default when absent.
 CUSTOMER_REQUIRED = ("customer_id", "segment", "branch_id", "aum", "annual_contribution")
-CUSTOMER_OPTIONAL = ("list_tier", "group_id", "current_rm_id", "locked")
+CUSTOMER_OPTIONAL = (
+    "list_tier",
+    "group_id",
+    "current_rm_id",
+    "locked",
+    # v1.1: the quarterly re-allocation (absent columns mean v1 behaviour)
+    "forbid_rm_ids",
+    "previous_tier",
+    "months_below",
+    "deposits",
+)
+#: the v1.1 customer columns with the value that means "absent" (v1 behaviour); a bank whose
+#: column holds only this value is written back without it, so a v1 file stays a v1 file
+CUSTOMER_V1_1_ABSENT: dict[str, object] = {
+    "forbid_rm_ids": "",
+    "previous_tier": "",
+    "months_below": 0,
+    "deposits": 0.0,
+}
 RM_REQUIRED = ("rm_id", "line", "grade", "branch_id")
 RM_OPTIONAL = ("certifications", "unit", "capacity", "active")
 BRANCH_REQUIRED = ("branch_id", "parent_id", "level")
@@ -51,6 +69,14 @@ def certification_list(cell: object) -> list[str]:
     if cell is None or (isinstance(cell, float) and cell != cell):  # None or NaN
         return []
     return list(dict.fromkeys(t.strip().upper() for t in str(cell).split(";") if t.strip()))
+
+
+def parse_id_list(cell: object) -> list[str]:
+    """The ids of a ``;``-separated cell (``forbid_rm_ids``), trimmed, empties and repeats
+    dropped, in input order (ids keep their case)."""
+    if cell is None or (isinstance(cell, float) and cell != cell):
+        return []
+    return list(dict.fromkeys(t.strip() for t in str(cell).split(";") if t.strip()))
 
 
 def parse_certifications(cell: object) -> frozenset[str]:

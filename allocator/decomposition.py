@@ -163,6 +163,8 @@ def subproblem(problem: Problem, customer_idx: npt.ArrayLike) -> tuple[Problem, 
         klass=klass,
         weight_scale=problem.weight_scale,
         stages=problem.stages,
+        # a customer's RM today is one of its pairs, so it lies in the customer's part
+        move_cap=problem.move_cap[rm_idx] if problem.move_cap is not None else None,
     )
     return sub, rm_idx
 

@@ -27,6 +27,7 @@ from allocator.contract import (
     BRANCH_REQUIRED,
     CUSTOMER_OPTIONAL,
     CUSTOMER_REQUIRED,
+    CUSTOMER_V1_1_ABSENT,
     RM_OPTIONAL,
     RM_REQUIRED,
 )
@@ -352,6 +353,15 @@ def write_instance(
         "rms": (instance.rms, (*RM_REQUIRED, *RM_OPTIONAL)),
         "branches": (instance.branches, BRANCH_REQUIRED),
     }
+    absent = [
+        c
+        for c, value in CUSTOMER_V1_1_ABSENT.items()
+        if c in instance.customers.columns and (instance.customers[c] == value).all()
+    ]
+    tables["customers"] = (
+        instance.customers.drop(columns=absent),
+        tuple(c for c in (*CUSTOMER_REQUIRED, *CUSTOMER_OPTIONAL) if c not in absent),
+    )
     written: dict[str, Path] = {}
     for key, (frame, columns) in tables.items():
         ready = _booleans_as_text(_contract_order(frame, columns))

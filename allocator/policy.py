@@ -82,6 +82,49 @@ class Rules(_Strict):
     locks: bool = True
 
 
+class Continuity(_Strict):
+    """The quarterly re-allocation's move rules (contract v1.1; the defaults keep v1 behaviour).
+
+    Attributes
+    ----------
+    max_moved_share : float, optional
+        Per RM and run, its ``moved`` customers are at most ``ceil(share x its customers today
+        who could stay)`` plus the fewest whose leaving brings it within capacity. Off (``None``)
+        by default; practice is 0.10.
+    move_only_on_departure : list of str
+        Tiers (or bands) whose customers are never ``moved``: they change RM only when theirs
+        has left, is inactive or no longer eligible (practice: ``[private]``).
+    handover : ``same_outlet_first`` or ``none``
+        A leaver's customer goes to an eligible RM of the leaver's own branch when one has room
+        (then up the tree); ``none`` lets the objective alone decide.
+    """
+
+    max_moved_share: float | None = Field(default=None, gt=0, le=1)
+    move_only_on_departure: list[str] = Field(default_factory=list)
+    handover: Literal["same_outlet_first", "none"] = "same_outlet_first"
+
+
+class Hysteresis(_Strict):
+    """Tier hysteresis: a customer whose value falls below its previous tier keeps that tier
+    until ``months_below`` reaches the wait (contract v1.1); upgrades are immediate.
+
+    Attributes
+    ----------
+    enabled : bool
+        On by default; it only acts on customers whose ``previous_tier`` is given.
+    wait_months : dict of str to int
+        Months below the line before the tier is lost, by tier or band name; ``default`` for
+        the others (3 months, 6 for ``private`` in policy v1.1).
+    """
+
+    enabled: bool = True
+    wait_months: dict[str, int] = Field(default_factory=lambda: {"default": 3, "private": 6})
+
+    def wait(self, tier: str) -> int:
+        """The months a customer of ``tier`` may stay below its line and keep the tier."""
+        return int(self.wait_months.get(tier, self.wait_months.get("default", 3)))
+
+
 class Policy(_Strict):
     """A validated allocation policy (see ``default_policy.yaml`` for the meaning of each field)."""
 
@@ -94,6 +137,8 @@ class Policy(_Strict):
     bands: dict[str, Band] = Field(default_factory=dict)
     rules: Rules = Field(default_factory=Rules)
     objective: list[Stage] = Field(default_factory=lambda: list(_STAGES))
+    continuity: Continuity = Field(default_factory=Continuity)
+    hysteresis: Hysteresis = Field(default_factory=Hysteresis)
 
     @model_validator(mode="after")
     def _check_references(self) -> Policy:
@@ -121,6 +166,15 @@ class Policy(_Strict):
             problems.append(f"{name!r} is both a tier and a band")
         if len(set(self.objective)) != len(self.objective):
             problems.append("objective lists a stage twice")
+        names = set(self.tiers) | set(self.bands)
+        for name in self.continuity.move_only_on_departure:
+            if name not in names:
+                problems.append(f"continuity.move_only_on_departure: unknown tier {name!r}")
+        for name, months in self.hysteresis.wait_months.items():
+            if name != "default" and name not in names:
+                problems.append(f"hysteresis.wait_months: unknown tier {name!r}")
+            if not 0 <= months <= 120:
+                problems.append(f"hysteresis.wait_months.{name} must be 0..120, got {months}")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -20,7 +20,9 @@ Hard rules:
 - a customer can only get an RM it has a pair with;
 - the summed ``pair_weight`` of an RM's customers is at most ``capacity[r]``;
 - ``group[c] >= 0``: all customers of one group that get an RM get the same RM;
-- ``exclusive[c]``: the RM serving ``c`` serves nobody outside ``c``'s group (one-to-one).
+- ``exclusive[c]``: the RM serving ``c`` serves nobody outside ``c``'s group (one-to-one);
+- ``move_cap[r] >= 0``: at most that many of RM ``r``'s customers today (``current == r``) are
+  moved to another RM (contract v1.1 ``continuity.max_moved_share``).
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ class Problem:
         ``pair_weight`` = policy workload points x ``weight_scale`` (to keep weights integral).
     stages : tuple of str
         The objective stages in order (a subset of ``cover_value``, ``continuity``, ``balance``).
+    move_cap : numpy.ndarray of int64, shape (R,), optional
+        Per RM, the most of its customers today that may be moved away (-1: no cap); ``None``
+        when no RM has a cap.
     """
 
     customer_ids: npt.NDArray[np.object_]
@@ -88,6 +93,7 @@ class Problem:
     klass: Int32Array | None = None
     weight_scale: int = 1
     stages: tuple[str, ...] = ("cover_value", "continuity", "balance")
+    move_cap: IntArray | None = None
     _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     # -- sizes -----------------------------------------------------------------------------------
@@ -158,9 +164,37 @@ class Problem:
             self.pair_rm[idx], weights=self.pair_weight[idx], minlength=self.n_rms
         ).astype(np.int64)
 
+    def chosen_pairs(self, assignment: npt.ArrayLike) -> tuple[IntArray, IntArray]:
+        """(assigned customers, the index of each one's chosen pair, -1 where it has no pair with
+        its RM).
+
+        Each chosen pair is found by bisection in its customer's slice of the pair arrays: a
+        search over a key of every pair (10^8 at 10^6 customers) would cost seconds and
+        gigabytes for a few hundred thousand assigned customers.
+        """
+        a = np.asarray(assignment, dtype=np.int64)
+        on = np.flatnonzero(a >= 0)
+        want = a[on]
+        ptr = self.customer_ptr
+        lo = ptr[on].copy()
+        end = ptr[on + 1]
+        hi = end.copy()
+        last = max(self.n_pairs - 1, 0)
+        while True:
+            active = lo < hi
+            if not active.any():
+                break
+            mid = (lo + hi) // 2
+            right = active & (self.pair_rm[np.minimum(mid, last)] < want)
+            lo = np.where(right, mid + 1, lo)
+            hi = np.where(active & ~right, mid, hi)
+        found = lo < end
+        if self.n_pairs:
+            found &= self.pair_rm[np.minimum(lo, last)] == want
+        return on, np.where(found, lo, -1).astype(np.int64)
+
     def _chosen_pairs(self, a: IntArray) -> IntArray:
-        assigned = np.flatnonzero(a >= 0)
-        idx = self.pair_index(assigned, a[assigned])
+        assigned, idx = self.chosen_pairs(a)
         if (idx < 0).any():
             bad = assigned[idx < 0][:5]
             raise ValueError(f"customers {bad.tolist()} are assigned to RMs they have no pair with")
@@ -175,6 +209,24 @@ class Problem:
         """Stage-2 objective: customers with a keepable RM today who get another one."""
         a = np.asarray(assignment, dtype=np.int64)
         return int(((self.current >= 0) & (a >= 0) & (a != self.current)).sum())
+
+    def moving_pairs(self) -> tuple[IntArray, IntArray]:
+        """The pairs that would *move* their customer (today's RM is keepable and the pair's RM
+        is another one), and the RM each moves the customer away from."""
+        cur = self.current[self.pair_customer]
+        q = np.flatnonzero((cur >= 0) & (self.pair_rm != cur))
+        return q.astype(np.int64), cur[q].astype(np.int64)
+
+    def moved_out(self, assignment: npt.ArrayLike) -> IntArray:
+        """Per RM, how many of its customers today the assignment moves to another RM."""
+        a = np.asarray(assignment, dtype=np.int64)
+        moved = (self.current >= 0) & (a >= 0) & (a != self.current)
+        return np.bincount(self.current[moved], minlength=self.n_rms).astype(np.int64)
+
+    @property
+    def has_move_caps(self) -> bool:
+        """Whether some RM has a cap on moved customers."""
+        return self.move_cap is not None and bool((self.move_cap >= 0).any())
 
     def dropped(self, assignment: npt.ArrayLike) -> int:
         """Customers with a keepable RM today who get none (stage-2 tie-break)."""
@@ -224,8 +276,7 @@ class Problem:
             return [f"assignment has shape {a.shape}, expected ({self.n_customers},)"]
         if ((a < -1) | (a >= self.n_rms)).any():
             return ["assignment holds RM indices out of range"]
-        assigned = np.flatnonzero(a >= 0)
-        idx = self.pair_index(assigned, a[assigned])
+        _, idx = self.chosen_pairs(a)
         if (idx < 0).any():
             out.append(f"{int((idx < 0).sum())} customers assigned to an ineligible RM")
             return out
@@ -253,6 +304,11 @@ class Problem:
             bad = [int(c) for c in excl if len(units_per_rm[int(a[c])]) > 1]
             if bad:
                 out.append(f"{len(bad)} one-to-one customers share their RM, e.g. {bad[:5]}")
+        if self.has_move_caps:
+            assert self.move_cap is not None
+            over_cap = np.flatnonzero((self.move_cap >= 0) & (self.moved_out(a) > self.move_cap))
+            if over_cap.size:
+                out.append(f"{over_cap.size} RMs lose more customers than their move cap")
         return out
 
 

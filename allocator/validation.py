@@ -40,6 +40,7 @@ from allocator.contract import (
     SEGMENTS,
     UNITS,
     certification_list,
+    parse_id_list,
 )
 from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
@@ -55,6 +56,8 @@ CUSTOMER_COLUMNS = (*CUSTOMER_REQUIRED, *CUSTOMER_OPTIONAL)
 RM_COLUMNS = (*RM_REQUIRED, *RM_OPTIONAL)
 BRANCH_COLUMNS = BRANCH_REQUIRED
 DEFAULT_UNIT = "outlet"
+#: the largest count accepted (months_below: a century of months)
+MAX_COUNT = 1200
 
 #: How many other rows a duplicate-id message names before it says "and N more".
 _ROWS_NAMED = 10
@@ -319,6 +322,18 @@ def check_number(table: _Table, column: str, *, positive: bool) -> pd.Series:
     return pd.Series(values + 0.0, index=table.frame.index, dtype=np.float64)  # -0.0 -> 0.0
 
 
+def check_count(table: _Table, column: str) -> pd.Series:
+    """A whole number >= 0 (a count of months, say); 0 where empty or absent."""
+    if not table.has(column):
+        return pd.Series(0, index=table.frame.index, dtype=np.int64)
+    values = check_number(table, column, positive=False).to_numpy()
+    finite = np.isfinite(values)
+    table.flag(finite & (values != np.floor(values)), column, "must be a whole number")
+    table.flag(finite & (values > MAX_COUNT), column, f"must be at most {MAX_COUNT}")
+    clean = np.where(finite & (values >= 0) & (values <= MAX_COUNT), values, 0.0)
+    return pd.Series(np.floor(clean).astype(np.int64), index=table.frame.index)
+
+
 def check_bool(table: _Table, column: str, *, default: bool) -> pd.Series:
     """A yes/no cell: true/false, 1/0, yes/no, y/n, t/f in any case, or empty for ``default``."""
     if not table.has(column):
@@ -544,8 +559,6 @@ def _validate_customers(
     policy: Policy,
     branch_ids: pd.Series | None,
     branches_name: str,
-    rm_ids: pd.Series | None,
-    rms_name: str,
 ) -> pd.DataFrame:
     check_required_columns(table, CUSTOMER_REQUIRED)
     check_not_empty(table, CUSTOMER_REQUIRED)
@@ -556,9 +569,13 @@ def _validate_customers(
     list_tier = check_list_tier(table, segment, policy)
     locked = check_bool(table, "locked", default=False)
     check_reference(table, "branch_id", branch_ids, target=branches_name, optional=False)
-    check_reference(table, "current_rm_id", rm_ids, target=rms_name, optional=True)
+    # a current_rm_id that is not in rms.csv is an RM who has left (HR exports drop leavers):
+    # valid input (contract v1.1); the customer is reassigned and a lock on it cannot hold
     check_lock_has_rm(table, locked)
     check_group_segments(table, segment)
+    previous = check_enum(table, "previous_tier", policy.all_tier_names())
+    months = check_count(table, "months_below")
+    deposits = check_number(table, "deposits", positive=False)
     return _assemble(
         table,
         {
@@ -571,11 +588,22 @@ def _validate_customers(
             "group_id": table.text("group_id"),
             "current_rm_id": table.text("current_rm_id"),
             "locked": locked,
+            "forbid_rm_ids": normalise_id_lists(table.text("forbid_rm_ids")),
+            "previous_tier": previous,
+            "months_below": months,
+            "deposits": deposits.fillna(0.0),
         },
     )
 
 
 # -- normalisation -----------------------------------------------------------------------------
+def normalise_id_lists(text: pd.Series) -> pd.Series:
+    """``" M1; M2;M1"`` -> ``"M1;M2"``: trimmed, de-duplicated ids in input order."""
+    codes, uniques = pd.factorize(text)
+    lists = [";".join(parse_id_list(u)) for u in uniques] + [""]
+    return pd.Series(np.array(lists, dtype=object)[codes], index=text.index, dtype="str")
+
+
 def _certification_string(cell: str) -> str:
     return ";".join(certification_list(cell))
 
@@ -666,9 +694,7 @@ def load_instance(
     branches_name = branch_table.name if branch_table is not None else "branches"
     branch_frame = _validate_branches(branch_table, pol) if branch_table is not None else None
     rm_frame = _validate_rms(rm_table, pol, branch_ids, branches_name)
-    customer_frame = _validate_customers(
-        customer_table, pol, branch_ids, branches_name, _known_ids(rm_table, "rm_id"), rm_table.name
-    )
+    customer_frame = _validate_customers(customer_table, pol, branch_ids, branches_name)
 
     tables = [t for t in (customer_table, rm_table, branch_table) if t is not None]
     issues = [issue for t in tables for issue in t.issues]

@@ -76,6 +76,7 @@ class CpSatModel:
 
         self._groups(m)
         self._one_to_one(m)
+        self._move_caps(m)
 
         self.value = cp.LinearExpr.weighted_sum(x, problem.pair_value.tolist())
         # continuity: fewest moved, then (exact tie-break) fewest customers dropped by today's RM
@@ -139,6 +140,21 @@ class CpSatModel:
             return  # the last stage: nothing after it to protect
         expr, sense, _ = self.stage_objective(name)
         self.model.add(expr >= value if sense == "max" else expr <= value)
+
+    def _move_caps(self, m: Any) -> None:
+        """At most ``move_cap[r]`` of RM ``r``'s customers today go to another RM."""
+        p = self.problem
+        if not p.has_move_caps:
+            return
+        assert p.move_cap is not None
+        q, from_rm = p.moving_pairs()
+        order = np.argsort(from_rm, kind="stable")
+        q, from_rm = q[order], from_rm[order]
+        bounds = np.searchsorted(from_rm, np.arange(p.n_rms + 1))
+        for r in np.flatnonzero(p.move_cap >= 0):
+            qs = q[bounds[r] : bounds[r + 1]]
+            if qs.size > p.move_cap[r]:
+                m.add(sum(self.x[int(j)] for j in qs) <= int(p.move_cap[r]))
 
     def _groups(self, m: Any) -> None:
         p = self.problem

@@ -270,7 +270,9 @@ def build_model(problem: Problem) -> MilpModel:
     u_col = d_start + d_rm.size
     n_cols = u_col + 1
     counts = np.diff(problem.customer_ptr)
-    rows = Rows.stack([_customer_rows(problem), _capacity_rows(problem), y_rows, d_rows])
+    rows = Rows.stack(
+        [_customer_rows(problem), _capacity_rows(problem), y_rows, d_rows, _move_cap_rows(problem)]
+    )
     integer = np.ones(n_cols, dtype=bool)
     integer[u_col] = False
     upper = np.ones(n_cols)
@@ -403,6 +405,22 @@ def _one_to_one_rows(p: Problem, y_key: Ints, y_start: int, d_start: int) -> tup
         1.0 + big_m,
     )
     return d_rm, Rows.stack([link, units])
+
+
+def _move_cap_rows(p: Problem) -> Rows:
+    """At most ``move_cap[r]`` of RM ``r``'s customers today go to another RM (rows only where
+    the cap can bind)."""
+    if not p.has_move_caps:
+        return Rows.empty()
+    assert p.move_cap is not None
+    q, from_rm = p.moving_pairs()
+    binding = (p.move_cap >= 0) & (np.bincount(from_rm, minlength=p.n_rms) > p.move_cap)
+    rank = _rm_rank(binding)
+    sel = binding[from_rm]
+    upper = p.move_cap[binding].astype(np.float64)
+    return Rows.from_coo(
+        rank[from_rm[sel]], q[sel], np.ones(int(sel.sum())), np.full(upper.size, -INF), upper
+    )
 
 
 def _balance_rows(p: Problem, u_col: int) -> Rows:

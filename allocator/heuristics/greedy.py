@@ -1,10 +1,11 @@
 """A greedy rule: what a planner with a spreadsheet would do, and a safety net.
 
 Customers are taken by priority (highest first; held locks before everything), and each goes to
-the eligible RM with the most room left, honouring groups and one-to-one RMs. It is fast, always
-feasible (except for required customers it cannot place), and serves three purposes: the baseline
-the benchmarks compare against, a warm start for exact backends, and the fallback plan when an
-exact backend finds nothing in its time.
+the eligible RM with the most room left, honouring groups, one-to-one RMs and move caps. It is
+fast, always feasible (except for required customers it cannot place), and serves four purposes:
+the baseline the benchmarks compare against, a warm start for the exact backends, the fill after
+today's book is kept (:mod:`allocator.heuristics.start`), and the fallback plan when a backend
+finds nothing in its time.
 """
 
 from __future__ import annotations
@@ -14,10 +15,78 @@ import numpy.typing as npt
 
 from allocator.problem import Problem
 
+Ints = npt.NDArray[np.int64]
+
+
+class _Seats:
+    """What the RMs hold so far: load, the units (groups, or lone customers) each serves, which
+    RMs are dedicated one-to-one and to whom, each group's RM, and moves out of each RM."""
+
+    def __init__(self, problem: Problem, a: Ints):
+        p = self.p = problem
+        placed = np.flatnonzero(a >= 0)
+        self.load = p.loads(a) if placed.size else np.zeros(p.n_rms, dtype=np.int64)
+        g = p.group
+        lone = placed[g[placed] < 0]
+        self.units = np.bincount(a[lone], minlength=p.n_rms).astype(np.int64)
+        members = placed[g[placed] >= 0]
+        pairs = {(int(x), int(r)) for x, r in zip(g[members], a[members], strict=True)}
+        self.group_on = pairs
+        self.group_rm = {x: r for x, r in pairs}
+        for _, r in pairs:
+            self.units[r] += 1
+        self.owner = np.full(p.n_rms, -(p.n_customers + 2), dtype=np.int64)  # none
+        excl = placed[p.exclusive[placed]]
+        self.owner[a[excl]] = self.unit_of(excl)
+        self.moved = p.moved_out(a)
+        cap = p.move_cap if p.move_cap is not None else np.full(p.n_rms, -1, dtype=np.int64)
+        self.move_cap = cap
+
+    def unit_of(self, c: Ints | int) -> Ints:
+        g = self.p.group[c]
+        return np.where(g >= 0, g, -1 - np.asarray(c, dtype=np.int64))
+
+    def fits(self, c: int, rms: npt.NDArray[np.integer], w: Ints) -> npt.NDArray[np.bool_]:
+        """Which of ``rms`` (customer ``c``'s pair RMs, workloads ``w``) can take ``c`` now."""
+        p = self.p
+        g = int(p.group[c])
+        unit = int(self.unit_of(c))
+        ok = self.load[rms] + w <= p.capacity[rms]
+        if g >= 0 and g in self.group_rm:
+            ok &= rms == self.group_rm[g]
+        # a dedicated RM takes only its own unit; a one-to-one customer needs an RM that serves
+        # no other unit
+        ok &= (self.owner[rms] == unit) | (self.owner[rms] == -(p.n_customers + 2))
+        if p.exclusive[c]:
+            mine = np.array([(g, int(r)) in self.group_on for r in rms]) if g >= 0 else 0
+            ok &= (self.units[rms] - mine) == 0
+        cur = int(p.current[c])
+        if cur >= 0 and self.move_cap[cur] >= 0 and self.moved[cur] >= self.move_cap[cur]:
+            ok &= rms == cur  # its RM has lost all the customers it may lose
+        return ok
+
+    def seat(self, c: int, r: int, w: int) -> None:
+        p = self.p
+        g = int(p.group[c])
+        self.load[r] += w
+        if g < 0:
+            self.units[r] += 1
+        elif (g, r) not in self.group_on:
+            self.group_on.add((g, r))
+            self.group_rm.setdefault(g, r)
+            self.units[r] += 1
+        if p.exclusive[c]:
+            self.owner[r] = int(self.unit_of(c))
+        cur = int(p.current[c])
+        if 0 <= cur != r:
+            self.moved[cur] += 1
+
 
 def greedy_assignment(
-    problem: Problem, prefer: npt.NDArray[np.int32] | None = None
-) -> npt.NDArray[np.int64]:
+    problem: Problem,
+    prefer: npt.NDArray[np.integer] | None = None,
+    start: Ints | None = None,
+) -> Ints:
     """A feasible assignment built greedily.
 
     Parameters
@@ -26,48 +95,33 @@ def greedy_assignment(
         The problem.
     prefer
         Optional RM index per customer (e.g. today's RM) tried first when it fits, so that the
-        greedy plan also keeps moves low.
+        greedy plan also keeps moves low (``problem.hint`` when not given).
+    start
+        A valid partial assignment to keep and fill (e.g. today's book made feasible); only the
+        customers it leaves without an RM are placed.
 
     Returns
     -------
     numpy.ndarray of int64
         RM index per customer, -1 for none.
     """
-    n, m = problem.n_customers, problem.n_rms
+    n = problem.n_customers
+    out = np.full(n, -1, dtype=np.int64) if start is None else start.astype(np.int64).copy()
+    seats = _Seats(problem, out)
     ptr = problem.customer_ptr
     best_value = np.zeros(n, dtype=np.int64)
     has = ptr[1:] > ptr[:-1]
     if problem.n_pairs:
         best_value[has] = np.maximum.reduceat(problem.pair_value, ptr[:-1][has])
-    order = np.lexsort((np.arange(n), -best_value, ~problem.required))
-    load = np.zeros(m, dtype=np.int64)
-    cap = problem.capacity
-    # a dedicated (one-to-one) RM serves only the unit (group, or lone customer) it is owned by
-    dedicated = np.zeros(m, dtype=bool)
-    owner = np.zeros(m, dtype=np.int64)
-    unit_rm: dict[int, int] = {}  # group -> RM chosen for it
-    served_units: list[set[int]] = [set() for _ in range(m)]
-    out = np.full(n, -1, dtype=np.int64)
+    todo = np.flatnonzero((out < 0) & has)
+    order = todo[np.lexsort((todo, -best_value[todo], ~problem.required[todo]))]
     pref = prefer if prefer is not None else problem.hint
-    for c in order:
+    cap = problem.capacity
+    for c in order.tolist():
         s, e = int(ptr[c]), int(ptr[c + 1])
-        if s == e:
-            continue
         rms = problem.pair_rm[s:e]
         w = problem.pair_weight[s:e]
-        g = int(problem.group[c])
-        unit = g if g >= 0 else -1 - int(c)
-        excl = bool(problem.exclusive[c])
-        fits = load[rms] + w <= cap[rms]
-        if g >= 0 and g in unit_rm:
-            fits &= rms == unit_rm[g]
-        # one-to-one: an exclusive customer needs an RM serving no other unit; a dedicated RM
-        # takes only its own unit
-        dedicated_other = dedicated[rms] & (owner[rms] != unit)
-        fits &= ~dedicated_other
-        if excl:
-            others = np.array([bool(served_units[r] - {unit}) for r in rms], dtype=bool)
-            fits &= ~others
+        fits = seats.fits(c, rms, w)
         if not fits.any():
             continue
         cand = np.flatnonzero(fits)
@@ -76,15 +130,8 @@ def greedy_assignment(
         if hit.size:
             j = int(hit[0])
         else:
-            room = (cap[rms[cand]] - load[rms[cand]]) / np.maximum(cap[rms[cand]], 1)
+            room = (cap[rms[cand]] - seats.load[rms[cand]]) / np.maximum(cap[rms[cand]], 1)
             j = int(cand[np.argmax(room)])
-        r = int(rms[j])
-        out[c] = r
-        load[r] += int(w[j])
-        served_units[r].add(unit)
-        if excl:
-            dedicated[r] = True
-            owner[r] = unit
-        if g >= 0:
-            unit_rm.setdefault(g, r)
+        out[c] = int(rms[j])
+        seats.seat(c, int(rms[j]), int(w[j]))
     return out

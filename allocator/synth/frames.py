@@ -75,6 +75,11 @@ def to_instance(
             "group_id": _str_column(pa.concat_arrays([pa.array([""]), group_ids]), cust.group + 1),
             "current_rm_id": _str_column(["", *rm_ids], current + 1),
             "locked": locked,
+            # contract v1.1 columns, at their "absent" values (v1 behaviour)
+            "forbid_rm_ids": _str_column([""], np.zeros(n, dtype=np.int64)),
+            "previous_tier": _str_column([""], np.zeros(n, dtype=np.int64)),
+            "months_below": np.zeros(n, dtype=np.int64),
+            "deposits": np.zeros(n, dtype=np.float64),
         }
     )
     by_id = rms.sort_values("rm_id", kind="stable").reset_index(drop=True)

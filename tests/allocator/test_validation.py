@@ -62,6 +62,10 @@ def test_valid_bank_loads_with_contract_dtypes(
         "group_id": STR,
         "current_rm_id": STR,
         "locked": np.dtype("bool"),
+        "forbid_rm_ids": STR,
+        "previous_tier": STR,
+        "months_below": np.dtype("int64"),
+        "deposits": np.dtype("float64"),
     }
     assert instance.rms.dtypes.to_dict() == {
         "rm_id": STR,
@@ -103,6 +107,10 @@ def test_values_are_stripped_defaulted_and_canonical(write_csv: WriteCsv) -> Non
         "group_id": "",
         "current_rm_id": "",
         "locked": False,
+        "forbid_rm_ids": "",
+        "previous_tier": "",
+        "months_below": 0,
+        "deposits": 0.0,
     }
     assert np.signbit(instance.customers["annual_contribution"]).tolist() == [False]
     rm = instance.rms.iloc[0].to_dict()
@@ -444,10 +452,33 @@ def test_unknown_parent(
     assert issues[0].message.startswith("unknown parent_id")
 
 
-def test_unknown_current_rm(small_customers: pd.DataFrame, small_rms: pd.DataFrame) -> None:
-    issues = issues_of(with_cell(small_customers, 2, "current_rm_id", "R7"), small_rms)
-    assert where(issues) == [("customers", 4, "current_rm_id", "R7")]
-    assert "not in rms" in issues[0].message
+def test_unknown_current_rm_is_a_leaver(
+    small_customers: pd.DataFrame, small_rms: pd.DataFrame
+) -> None:
+    # HR exports drop leavers: an RM id not in rms.csv is valid input (contract v1.1)
+    instance = load_instance(with_cell(small_customers, 2, "current_rm_id", "R7"), small_rms)
+    assert instance.customers["current_rm_id"].iat[2] == "R7"
+
+
+def test_v1_1_customer_columns_are_checked(
+    small_customers: pd.DataFrame, small_rms: pd.DataFrame
+) -> None:
+    bad = with_cell(small_customers, 0, "previous_tier", "gold")
+    bad = with_cell(bad, 1, "months_below", "1.5")
+    bad = with_cell(bad, 2, "deposits", "-3")
+    issues = issues_of(bad, small_rms)
+    assert [(i.row, i.column) for i in issues] == [
+        (2, "previous_tier"),
+        (3, "months_below"),
+        (4, "deposits"),
+    ]
+
+
+def test_forbid_rm_ids_are_normalised(
+    small_customers: pd.DataFrame, small_rms: pd.DataFrame
+) -> None:
+    frame = with_cell(small_customers, 0, "forbid_rm_ids", " R2; R3;R2")
+    assert load_instance(frame, small_rms).customers["forbid_rm_ids"].iat[0] == "R2;R3"
 
 
 def test_branch_cycle_names_the_rows_of_the_cycle(
@@ -529,7 +560,7 @@ def test_every_problem_of_every_file_at_once(write_csv: WriteCsv) -> None:
     customers = write_csv(
         "customers.csv",
         "customer_id,segment,branch_id,aum,annual_contribution,current_rm_id,locked\n"
-        "K1,retail,O1,abc,0,R9,\n"
+        "K1,retail,O1,abc,0,,\n"
         "K1,retail,O7,5,0,,y\n",
     )
     rms = write_csv(
@@ -542,7 +573,6 @@ def test_every_problem_of_every_file_at_once(write_csv: WriteCsv) -> None:
     assert where(issues) == [
         ("customers.csv", 2, "customer_id", "K1"),
         ("customers.csv", 2, "aum", "abc"),
-        ("customers.csv", 2, "current_rm_id", "R9"),
         ("customers.csv", 3, "customer_id", "K1"),
         ("customers.csv", 3, "branch_id", "O7"),
         ("customers.csv", 3, "locked", "y"),
