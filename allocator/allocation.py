@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from allocator.backends import SolveControl, choose_backend
-from allocator.backends.greedy import greedy_assignment
 from allocator.compile import compile_problem
+from allocator.heuristics.greedy import greedy_assignment
 from allocator.instance import Instance
 from allocator.plan import Plan, build_plan
 from allocator.policy import Policy, load_policy

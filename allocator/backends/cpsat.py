@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.backends.base import Backend, Progress, SolveControl, register
-from allocator.backends.greedy import greedy_assignment, value_upper_bound
+from allocator.heuristics.greedy import greedy_assignment, value_upper_bound
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
 

@@ -37,8 +37,8 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.backends.base import Backend, Progress, SolveControl, from_name, register, registered
-from allocator.backends.greedy import greedy_assignment
 from allocator.decomposition import Part, components, merge, subproblem, trivial_bound
+from allocator.heuristics.greedy import greedy_assignment
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
 

@@ -28,7 +28,8 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.backends.base import Backend, SolveControl, register
-from allocator.lns.search import LnsResult, LnsSettings, lns_search
+from allocator.lns.search import LnsResult, lns_search
+from allocator.lns.settings import LnsSettings
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
 

@@ -64,8 +64,8 @@ import numpy.typing as npt
 
 from allocator.backends.base import Backend, Progress, SolveControl, register
 from allocator.backends.cpsat import STAGE_SHARE
-from allocator.backends.greedy import greedy_assignment
 from allocator.decomposition import trivial_bound
+from allocator.heuristics.greedy import greedy_assignment
 from allocator.highs import highs_threads, highspy_module
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, SolveOptions, StageResult, Termination
