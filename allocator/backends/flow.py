@@ -7,7 +7,7 @@ transportation problem in workload units, and a min-cost flow over pooled custom
 exactly in seconds. Its optimum is a proven upper bound of the cover value; rounding the flow to
 whole customers loses at most the fractions of the few arcs that carry one, and a greedy repair
 reseats most of those. One-to-one customers and groups are settled from the LP's own seating and
-fixed; a second flow then seats everybody else (:mod:`allocator.flow.core`).
+fixed; a second flow then seats everybody else (:mod:`allocator.flow.solve`).
 
 What it claims (capability flags): it honours every side rule (``side_rules``); it reports a real
 bound and gap for the cover value but does not prove the lexicographic optimum in general, so it
@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from allocator.backends.base import Backend, Capability, Progress, SolveControl, register
-from allocator.flow.core import Outcome, solve_flow
+from allocator.flow.solve import Outcome, solve_flow
 from allocator.params import SolveOptions
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, StageResult, Termination

@@ -26,7 +26,8 @@ import time
 
 from allocator.backends.base import Backend, Capability, SolveControl, register
 from allocator.engines.cpsat import CPSAT_BUDGET
-from allocator.lns.search import LnsResult, LnsSettings, lns_search
+from allocator.lns.search import LnsResult, lns_search
+from allocator.lns.settings import LnsSettings
 from allocator.params import SolveOptions
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, StageResult, Termination

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from allocator.lns.relaxation import Relaxation, _scheduler
+from allocator.highs import highs_threads
+from allocator.lns.relaxation import Relaxation
 from allocator.problem import Problem
 
 IntArray = npt.NDArray[np.int64]
@@ -134,7 +135,7 @@ def solve_core(
     """Solve the core MIP with HiGHS (one thread), started from ``incumbent``.
 
     Without an incumbent the model is the whole problem and HiGHS starts from nothing: the
-    *full MIP* that runs beside the core MIP on small problems (:mod:`allocator.lns.search`),
+    *full MIP* that runs beside the core MIP on small problems (:mod:`allocator.lns.mip`),
     i.e. textbook HiGHS, whose own branching finds other plans than the core MIP's.
 
     Parameters
@@ -271,7 +272,8 @@ def solve_core(
     h.cbMipImprovingSolution.subscribe(improving)
     if exchange is not None:
         h.cbMipUserSolution.subscribe(user_solution)
-    with _scheduler(max(1, int(threads))) as granted:
+    # the process-wide HiGHS scheduler is shared with the other HiGHS runs (allocator.highs)
+    with highs_threads(max(1, int(threads))) as granted:
         h.setOptionValue("threads", int(granted))
         h.run()
     status = h.getModelStatus()

@@ -17,15 +17,14 @@ can only raise the maximum, so the bound stays valid for every Problem.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from allocator.highs import highs_threads
 from allocator.problem import Problem
 
 FloatArray = npt.NDArray[np.float64]
@@ -70,20 +69,6 @@ class Relaxation:
     def ok(self) -> bool:
         """Whether the LP solution and reduced costs can be used."""
         return self.status == "optimal"
-
-
-def _scheduler(threads: int) -> Any:
-    """HiGHS's process-wide task scheduler, through the allocator's one guard.
-
-    HiGHS sizes one scheduler per process at the first solve and fails any later solve that asks
-    for another size (the GAP baselines would silently get no answer), so every HiGHS run of the
-    allocator goes through :func:`allocator.highs.highs_threads`.
-    """
-    try:
-        from allocator.highs import highs_threads
-    except ImportError:  # pragma: no cover - an older tree without the guard
-        return contextlib.nullcontext(threads)
-    return highs_threads(threads)
 
 
 def _unknown(problem: Problem, t0: float, status: str = "unknown") -> Relaxation:
@@ -167,7 +152,9 @@ def solve_relaxation(problem: Problem, time_limit: float, threads: int = 1) -> R
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "on")
     h.passModel(lp)
-    with _scheduler(int(threads)) as n_threads:
+    # HiGHS sizes one task scheduler per process and fails a solve asking for another size:
+    # every HiGHS run of the allocator goes through the one guard of allocator.highs
+    with highs_threads(int(threads)) as n_threads:
         h.setOptionValue("threads", int(n_threads))
         h.run()
     status = h.getModelStatus()

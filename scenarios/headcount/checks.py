@@ -28,12 +28,13 @@ def busy_corporate_outlets(
 ) -> pd.DataFrame:
     """Outlets that must have a corporate RM: ``branch_id, deposits, corporate_customers``.
 
-    Deposits are the customers' ``deposits`` column when there is one, else their
-    ``annual_contribution`` (a proxy: the contract has no deposits column).
+    Deposits are the customers' ``deposits`` column (contract v1.1) when the bank gives any,
+    else their ``annual_contribution`` (a proxy for a v1 bank, which has no deposits).
     """
     cust = instance.customers
     corp = cust[cust["segment"] == "corporate"]
-    col = "deposits" if "deposits" in cust.columns else "annual_contribution"
+    given = "deposits" in cust.columns and bool((cust["deposits"] > 0).any())
+    col = "deposits" if given else "annual_contribution"
     amount = pd.to_numeric(corp[col], errors="coerce").fillna(0.0)
     stats = (
         pd.DataFrame({"branch_id": corp["branch_id"], "deposits": amount})

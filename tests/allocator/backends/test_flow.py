@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from allocator.backends import choose_backend, from_name
 from allocator.backends.base import SolveControl
 from allocator.backends.flow import FlowBackend, customer_weights_constant
-from allocator.flow.core import _ladder_floor
 from allocator.flow.network import Hubs, rm_groups, solve_transport
 from allocator.flow.seating import seat
 from allocator.params import SolveOptions
@@ -464,8 +463,3 @@ def test_seating_puts_members_back_with_today_rm() -> None:
     hubs = hubs_of([[(0, 10), (1, 10)]], [[1, -1, 0, 1]], [1])
     member_rm = seat(hubs, np.array([1, 2], dtype=np.int64), 2)
     assert member_rm.tolist() == [1, -1, 0, 1]  # the newcomer is the one left without a seat
-
-
-def test_ladder_keeps_the_scale_small() -> None:
-    out = _ladder_floor(np.array([59, 30, 5, 24, 100], dtype=np.int64), 24)
-    assert out.tolist() == [48, 24, 4, 24, 96]

@@ -21,7 +21,7 @@ from allocator.backends import Progress, SolveControl, from_name
 from allocator.lns import localsearch
 from allocator.lns.neighbourhood import cut, ranges
 from allocator.lns.relaxation import solve_relaxation
-from allocator.lns.search import sanitise
+from allocator.lns.starts import sanitise
 from allocator.params import SolveOptions
 from allocator.problem import Problem
 from allocator.solution import SolutionStatus, Termination

@@ -5,16 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 
 import numpy as np
-import pytest
 from gaplike import first_fit, yagiura_like
 
-from allocator.lns import localsearch
 from allocator.lns.coremip import PlanExchange, solve_core
 from allocator.lns.relaxation import solve_relaxation
-from allocator.lns.search import LnsSettings, _tabu_phase
 
 
 def test_exchange_keeps_only_strictly_better_plans() -> None:
@@ -64,48 +60,6 @@ def test_core_mip_offers_its_improving_plans() -> None:
     # every plan HiGHS improved on went to the exchange, valid and with its true value
     assert ex.source == "mip" and ex.value == res.value
     assert not problem.violations(ex.plan) and problem.cover_value(ex.plan) == ex.value
-
-
-@pytest.mark.skipif(not localsearch.HAVE_NUMBA, reason="numba not installed")
-def test_tabu_search_continues_from_a_better_plan_the_mip_found() -> None:
-    problem = yagiura_like(2, m=10, n=400)
-    relax = solve_relaxation(problem, 10.0)
-    better = solve_core(
-        problem,
-        relax,
-        first_fit(problem),
-        problem.cover_value(first_fit(problem)),
-        2.0,
-        threading.Event(),
-    ).assignment
-    assert better is not None
-    start = first_fit(problem)
-    ex = PlanExchange(start, problem.cover_value(start))
-    ex.offer(better, problem.cover_value(better), "mip")
-    assert localsearch.ready(60.0)
-    # one short round: far too few moves to get from first-fit to the MIP's plan on its own
-    settings = LnsSettings(tabu_round=0.02)
-
-    def tabu(exchange: PlanExchange | None) -> np.ndarray:
-        plan, _ = _tabu_phase(
-            problem,
-            start,
-            relax.loss,
-            time.monotonic() + 0.05,
-            0,
-            1,
-            None,
-            settings,
-            relax.bound,
-            time.monotonic(),
-            "cover_value",
-            exchange=exchange,
-        )
-        assert plan is not None and not problem.violations(plan)
-        return plan
-
-    assert problem.cover_value(tabu(None)) < problem.cover_value(better)  # the control
-    assert problem.cover_value(tabu(ex)) >= problem.cover_value(better)
 
 
 def test_the_lns_package_imports_on_its_own() -> None:

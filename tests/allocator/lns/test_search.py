@@ -1,58 +1,37 @@
-"""The search phases of allocator.lns.search: the core MIP and the full MIP side by side."""
+"""allocator.lns.search: lns_search runs the phases and says honestly what they found."""
 
 from __future__ import annotations
 
-import threading
-import time
+import numpy as np
+import pairproblem
 
-import pytest
-from gaplike import first_fit, yagiura_like
-
-from allocator.lns import localsearch
-from allocator.lns.relaxation import solve_relaxation
-from allocator.lns.search import LnsSettings, _pure_phase
-from allocator.problem import Problem
-from allocator.solution import SolveControl
-
-pytestmark = pytest.mark.skipif(not localsearch.HAVE_NUMBA, reason="numba not installed")
+from allocator.lns.search import lns_search
+from allocator.lns.settings import LnsSettings
 
 
-def pure_phase(
-    problem: Problem, seconds: float, settings: LnsSettings, control: SolveControl | None = None
-) -> tuple:
-    relax = solve_relaxation(problem, 10.0)
-    assert localsearch.ready(60.0)
-    start = first_fit(problem)
-    t0 = time.monotonic()
-    out = _pure_phase(
-        problem, start, relax, relax.loss, t0 + seconds, 0, 2, control, settings, t0, "cover"
-    )
-    return (*out, time.monotonic() - t0)
+def test_a_required_customer_without_an_rm_is_infeasible_at_once() -> None:
+    p = pairproblem.problem(2, [5], [(0, 0, 1, 10)], required=[1])
+    res = lns_search(p, 5.0, workers=1)
+    assert res.infeasible and not res.feasible
+    assert res.assignment.tolist() == [-1, -1]
 
 
-def test_the_full_mip_proves_what_a_cut_core_cannot() -> None:
-    problem = yagiura_like(6, m=4, n=20)  # HiGHS proves it in about half a second
-    # a one-pair core is cut (inexact): only the full MIP can prove the optimum
-    cut = LnsSettings(core_max_pairs=1, full_mip=False)
-    plan, _, proven, bound, _ = pure_phase(problem, 3.0, cut)
-    assert plan is not None and not proven and bound == float("inf")  # the control
-    plan, interrupted, proven, bound, seconds = pure_phase(
-        problem, 30.0, LnsSettings(core_max_pairs=1)
-    )
-    assert plan is not None and not problem.violations(plan)
-    assert proven and not interrupted and bound == problem.cover_value(plan)
-    assert seconds < 25.0  # the proof ended the phase, not the deadline
+def test_a_small_problem_is_solved_and_proven() -> None:
+    # side rules: the neighbourhood search alone, which solves this one whole and proves it
+    pairs = [(c, r, 1, 10 * (1 + (c + r) % 3)) for c in range(6) for r in range(3)]
+    p = pairproblem.problem(6, [2, 2, 2], pairs, groups=[[0, 1]], exclusive=[5], required=[2])
+    res = lns_search(p, 20.0, workers=1, settings=LnsSettings(tabu=False))
+    assert res.feasible and res.optimal and not res.interrupted
+    assert p.violations(res.assignment) == []
+    assert res.value == p.cover_value(res.assignment) == res.bound
+    assert res.relaxation is not None and res.relaxation.ok
+    assert [line.split()[0] for line in res.log] == ["lp", "start", "lns"]
 
 
-def test_a_stop_ends_both_mips_with_the_best_plan_so_far() -> None:
-    problem = yagiura_like(6, m=10, n=200)  # 2,000 pairs: the core MIP and the full MIP
-    control = SolveControl()
-    timer = threading.Timer(1.5, control.stop.set)
-    timer.start()
-    plan, interrupted, proven, _, seconds = pure_phase(problem, 60.0, LnsSettings(), control)
-    timer.cancel()
-    assert plan is not None and not problem.violations(plan)
-    if not proven:  # a proof within 1.5 s is also an honest answer
-        assert interrupted
-    assert seconds < 15.0
-    assert not [t for t in threading.enumerate() if t.name.startswith("lns-") and t.is_alive()]
+def test_the_callers_plan_is_a_start() -> None:
+    # the caller's plan is already optimal: the search starts from it and keeps its value
+    pairs = [(c, r, 1, 10 if r == c % 2 else 1) for c in range(4) for r in range(2)]
+    p = pairproblem.problem(4, [2, 2], pairs)
+    start = np.array([0, 1, 0, 1])
+    res = lns_search(p, 10.0, workers=1, start=start, settings=LnsSettings(tabu=False))
+    assert res.value == 40 and res.optimal

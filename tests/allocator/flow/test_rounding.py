@@ -1,0 +1,42 @@
+"""allocator.flow.rounding: whole customers from a fractional flow."""
+
+from __future__ import annotations
+
+import numpy as np
+from flowstate import state_of
+
+from allocator.flow.hubs import POOLED, build_hubs
+from allocator.flow.network import Hubs, solve_transport
+from allocator.flow.rounding import round_flow, unseated
+from allocator.flow.state import FlowState
+
+
+def pooled(s: FlowState) -> Hubs:
+    n = s.problem.n_customers
+    cust = np.arange(n, dtype=np.int64)
+    none = np.full(n, -1, dtype=np.int64)
+    m = s.problem.n_rms
+    return build_hubs(
+        s, cust, np.full(n, POOLED), s.weight[cust], none, np.full(m, -1), np.zeros(m, bool), 0
+    )
+
+
+def test_a_split_customer_is_repaired_to_whole_ones() -> None:
+    # the LP splits an 8-point customer over r0 and r1; whole customers: one big one on each
+    # RM and a small one beside it
+    weights = [8, 8, 1, 1, 1, 1]
+    pairs = [(c, r, 1000 if c < 2 else 10) for c in range(6) for r in range(2)]
+    s = state_of(weights, [9, 9], pairs)
+    hubs = pooled(s)
+    flow = solve_transport(hubs, s.problem.capacity, continuity=True)
+    a = np.full(6, -1, dtype=np.int64)
+    a[hubs.members] = round_flow(s, hubs, flow, a)
+    assert s.violations(a) == []
+    assert -s.lex_key(a)[0] == 2000 + 20
+
+
+def test_unseated_sees_members_without_a_seat() -> None:
+    s = state_of([1, 1], [5], [(0, 0, 10), (1, 0, 20)])
+    hubs = pooled(s)
+    assert unseated(hubs, np.zeros(hubs.arc_rm.shape[0], dtype=np.int64))
+    assert not unseated(hubs, np.ones(hubs.arc_rm.shape[0], dtype=np.int64))
