@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from allocator.compile import Compiled
 from allocator.heuristics.greedy import Seats
+from allocator.problem import Problem
 
 Ints = npt.NDArray[np.int64]
 
@@ -38,24 +39,35 @@ def hand_over(compiled: Compiled, assignment: npt.ArrayLike) -> Ints:
     if todo.size == 0:
         return a
     seats = Seats(p, a)
-    ptr = p.customer_ptr
-    value = p.pair_value[ptr[todo]]  # a customer's value is the same on all its pairs
-    for c in todo[np.argsort(-value, kind="stable")].tolist():
-        s, e = int(ptr[c]), int(ptr[c + 1])
-        rms, w = p.pair_rm[s:e], p.pair_weight[s:e]
-        near = np.flatnonzero(rm_branch[rms] == home[c])
-        if near.size == 0:
-            continue
-        was = int(a[c])
-        if was >= 0:
-            seats.unseat(c, was, int(w[int(np.flatnonzero(rms == was)[0])]))
-        fits = seats.fits(c, rms[near], w[near])
-        if fits.any():
-            cand = near[fits]
-            room = p.capacity[rms[cand]] - seats.load[rms[cand]]
-            j = int(cand[np.argmax(room)])
-            a[c] = int(rms[j])
-            seats.seat(c, a[c], int(w[j]))
-        elif was >= 0:
-            seats.seat(c, was, int(w[int(np.flatnonzero(rms == was)[0])]))
+    value = p.pair_value[p.customer_ptr[todo]]  # a customer's value is the same on all its pairs
+    order = todo[np.argsort(-value, kind="stable")].tolist()
+    # a relocation frees room elsewhere, perhaps at another customer's home branch: repeat
+    # until nobody moves (each pass only adds customers at home, so it ends)
+    while any([_to_home(p, a, seats, c, home, rm_branch) for c in order]):
+        pass
     return a
+
+
+def _to_home(p: Problem, a: Ints, seats: Seats, c: int, home: Ints, rm_branch: Ints) -> bool:
+    """Move customer ``c`` to an RM of its hand-over branch if one can take it; whether it
+    moved."""
+    s, e = int(p.customer_ptr[c]), int(p.customer_ptr[c + 1])
+    rms, w = p.pair_rm[s:e], p.pair_weight[s:e]
+    near = np.flatnonzero(rm_branch[rms] == home[c])
+    was = int(a[c])
+    if near.size == 0 or (was >= 0 and rm_branch[was] == home[c]):
+        return False
+    w_was = int(w[int(np.flatnonzero(rms == was)[0])]) if was >= 0 else 0
+    if was >= 0:
+        seats.unseat(c, was, w_was)
+    fits = seats.fits(c, rms[near], w[near])
+    if not fits.any():
+        if was >= 0:
+            seats.seat(c, was, w_was)
+        return False
+    cand = near[fits]
+    room = p.capacity[rms[cand]] - seats.load[rms[cand]]
+    j = int(cand[np.argmax(room)])
+    a[c] = int(rms[j])
+    seats.seat(c, a[c], int(w[j]))
+    return True

@@ -24,13 +24,17 @@ from typing import Any
 import pandas as pd
 
 from allocator.checker.context import CheckContext, prepare, require_plan_columns
+from allocator.checker.continuity import CONTINUITY_CHECKS
 from allocator.checker.report import PAIR_RULES, RULES, CheckReport, Violation
-from allocator.checker.rules import RULE_CHECKS, loads_of, rm_loads
+from allocator.checker.rules import PLAN_CHECKS, loads_of, rm_loads
 from allocator.contract import PLAN_COLUMNS, STATUSES
 from allocator.instance import Instance
 from allocator.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
+
+#: every rule function, in report order (plan_rows runs while the context is prepared)
+RULE_CHECKS = (*PLAN_CHECKS, *CONTINUITY_CHECKS)
 
 __all__ = [
     "PAIR_RULES",

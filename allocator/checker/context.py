@@ -50,6 +50,7 @@ class CheckContext:
     rows: pd.DataFrame
     rms: pd.DataFrame
     plan_violations: list[Violation]
+    tree: dict[str, frozenset[str]]
 
 
 def normalise_plan(plan: pd.DataFrame) -> pd.DataFrame:
@@ -74,6 +75,7 @@ def prepare(instance: Instance, plan: pd.DataFrame, policy: Policy) -> CheckCont
             "group_id": as_str(column_or(customers, "group_id", "")),
             "current_rm_id": as_str(column_or(customers, "current_rm_id", "")),
             "locked": column_or(customers, "locked", False).fillna(False).astype(bool).to_numpy(),
+            "forbid_rm_ids": as_str(column_or(customers, "forbid_rm_ids", "")),
         }
     )
     cust = pd.concat([cust, expected_tiers(customers, policy)], axis=1)
@@ -100,7 +102,12 @@ def prepare(instance: Instance, plan: pd.DataFrame, policy: Policy) -> CheckCont
         rows["current_known"] & rows["served"] & ~current[list(PAIR_RULES)].any(axis=1)
     )
     return CheckContext(
-        policy=policy, customers=cust, rows=rows, rms=rms, plan_violations=plan_violations
+        policy=policy,
+        customers=cust,
+        rows=rows,
+        rms=rms,
+        plan_violations=plan_violations,
+        tree=tree,
     )
 
 

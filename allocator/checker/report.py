@@ -20,11 +20,15 @@ RULES = (
     "certifications",  # the RM holds every certification required (implications counted)
     "min_grade",  # the RM's grade is high enough
     "min_branch_level",  # the RM's branch level is high enough
+    "forbidden",  # the RM is not one the customer's forbid_rm_ids names
     "one_to_one",  # a one-to-one customer's RM serves nobody outside the customer's group
     "groups_share_rm",  # all customers of one group that have an RM have the same RM
     "locks",  # a locked customer keeps an active, eligible current RM (or the reason says why not)
     "capacity",  # an RM's workload is at most its capacity
     "status",  # the status (and reason) agree with the plan and today's book
+    "move_only_on_departure",  # customers of these tiers are never moved
+    "move_caps",  # no RM loses more of today's customers than its cap
+    "handover",  # a departed RM's customer stays in the leaver's branch when an RM there has room
 )
 
 #: pairwise rules: they depend only on one (customer, RM) pair, so they also decide whether
@@ -37,6 +41,7 @@ PAIR_RULES = (
     "certifications",
     "min_grade",
     "min_branch_level",
+    "forbidden",
 )
 
 # Tolerance on workload sums: points are small decimals added up, so compare with some slack.

@@ -89,6 +89,20 @@ def expected_tiers(customers: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         one_to_one[hit] |= b.one_to_one
     if not policy.rules.one_to_one:
         one_to_one[:] = False
+    held = held_by_hysteresis(customers, base, band, policy)
+    for name in set(held) - {""}:
+        hit = held == name
+        if name in policy.bands:
+            band[hit] = name
+            priority[hit] = policy.bands[name].priority
+            if policy.bands[name].workload is not None:
+                workload[hit] = policy.bands[name].workload
+            one_to_one[hit] |= policy.bands[name].one_to_one and policy.rules.one_to_one
+        else:
+            tier = policy.tiers[name]
+            base[hit] = name
+            workload[hit], priority[hit], pooled[hit] = tier.workload, tier.priority, tier.pooled
+            one_to_one[hit] = tier.one_to_one and policy.rules.one_to_one
     return pd.DataFrame(
         {
             "base_tier": text_series(base),
@@ -99,8 +113,45 @@ def expected_tiers(customers: pd.DataFrame, policy: Policy) -> pd.DataFrame:
             "workload": workload,
             "priority": priority,
             "one_to_one": one_to_one,
+            "held": text_series(held),
         },
     )
+
+
+def held_by_hysteresis(
+    customers: pd.DataFrame, base: np.ndarray, band: np.ndarray, policy: Policy
+) -> np.ndarray:
+    """The tier each customer keeps by the hysteresis rule ("" for none), row by row.
+
+    A customer whose ``previous_tier`` is worth more (a higher priority) than the tier its
+    value gives today keeps it while ``months_below`` is under the policy's wait -- when that
+    tier is one a customer is in by value (an ``aum_min`` tier or a contribution band) and of
+    the customer's line. Named lists are decisions, not values: never held.
+    """
+    n = len(customers)
+    out = np.full(n, "", dtype=object)
+    if not policy.hysteresis.enabled or "previous_tier" not in customers.columns:
+        return out
+    previous = as_str(customers["previous_tier"]).to_numpy()
+    months = pd.to_numeric(column_or(customers, "months_below", 0)).fillna(0).to_numpy()
+    segment = as_str(customers["segment"]).to_numpy()
+    by_value = {k: t for k, t in policy.tiers.items() if t.aum_min is not None and not t.pooled}
+    for i in np.flatnonzero(previous != ""):
+        name = previous[i]
+        spec = by_value.get(name) or policy.bands.get(name)
+        if spec is None or spec.line != segment[i]:
+            continue
+        today = band[i] or base[i]
+        worth_today = (
+            policy.bands[today].priority
+            if today in policy.bands
+            else policy.tiers[today].priority
+            if today in policy.tiers
+            else 0
+        )
+        if spec.priority > worth_today and months[i] < policy.hysteresis.wait(name):
+            out[i] = name
+    return out
 
 
 def rm_table(instance: Instance, policy: Policy) -> pd.DataFrame:
@@ -187,6 +238,14 @@ def pair_failures(
             for cb, rb in zip(rows["branch_id"], rm["branch"].fillna(""), strict=True)
         ]
         out["branch_scope"] = known & ~np.asarray(in_scope, dtype=bool)
+    if "forbid_rm_ids" in rows.columns:
+        out["forbidden"] = known & np.array(
+            [
+                bool(f) and r in f.split(";")
+                for f, r in zip(rows["forbid_rm_ids"], rm_ids, strict=True)
+            ],
+            dtype=bool,
+        )
 
     min_grade = {g: i for i, g in enumerate(policy.grades)}
     min_level = {lv: i for i, lv in enumerate(policy.branch_levels)}
