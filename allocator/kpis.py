@@ -71,7 +71,7 @@ def compute_kpis(
         }
         over += int((u >= OVER).sum())
         under += int((u < UNDER).sum())
-    reasons = codes[(codes != "") & (codes != "pooled")].value_counts()
+    reasons = unassigned_codes(codes, assignments["status"]).value_counts()
     return {
         "customers": len(assignments),
         "individual": int((~pooled).sum()),
@@ -91,6 +91,16 @@ def compute_kpis(
         },
         "solve": solve_summary(solution),
     }
+
+
+def unassigned_codes(codes: pd.Series, status: pd.Series) -> pd.Series:
+    """Why each unassigned customer has no RM: the code of its reason that says so (a row's
+    codes also say what became of today's RM, or that a lock could not hold)."""
+    from allocator.reasons import UNASSIGNED
+
+    rows = codes[(status == "unassigned").to_numpy()]
+    main = [next((k for k in str(v).split(";") if k in UNASSIGNED), "") for v in rows]
+    return pd.Series(main, dtype=object)[lambda s: s != ""]
 
 
 def solve_summary(solution: Solution) -> dict[str, Any]:

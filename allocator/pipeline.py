@@ -172,7 +172,9 @@ def verify(plan: Plan) -> None:
     """
     from allocator.checker import check_plan
 
-    report = check_plan(plan.instance, plan.assignments, plan.policy)
+    report = check_plan(
+        plan.instance, plan.assignments, plan.policy, reasons=True, solve=plan.kpis["solve"]
+    )
     if not report.ok:
         log.error("plan breaks hard rules %s (backend %s)", report.by_rule(), plan.solution.backend)
         raise PlanBreachError(plan.solution.backend, report.by_rule(), report.summary())

@@ -56,6 +56,8 @@ class CheckContext:
 def normalise_plan(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan's contract columns as strings ("" for none), numbered in plan order."""
     out = pd.DataFrame({c: as_str(plan[c]) for c in PLAN_COLUMNS})
+    if "reason_code" in plan.columns:  # the reason checker's input
+        out["reason_code"] = as_str(plan["reason_code"])
     out["plan_row"] = np.arange(len(out))
     return out
 

@@ -29,6 +29,7 @@ RULES = (
     "move_only_on_departure",  # customers of these tiers are never moved
     "move_caps",  # no RM loses more of today's customers than its cap
     "handover",  # a departed RM's customer stays in the leaver's branch when an RM there has room
+    "reason",  # every reason code holds (the reason checker, allocator.checker.reasons)
 )
 
 #: pairwise rules: they depend only on one (customer, RM) pair, so they also decide whether
