@@ -142,3 +142,35 @@ def explain_customer(
         return plan.explain(customer_id)
     except KeyError:
         raise NotFound(f"no customer {customer_id!r} in the plan of job {job_id}") from None
+
+
+@router.get(
+    "/{job_id}/report",
+    summary="The quarter report of a job's plan",
+    description="What the re-allocation did to the book: moves per RM and per branch, each "
+    "departed RM's customers and where they went, and the tiers the hysteresis kept. "
+    "`/report/chart.png` draws the moves per branch.",
+    response_model=dict[str, list[dict[str, Any]]],
+    responses=problems(401, 403, 404, 409),
+)
+def get_report(job_id: str, _: Viewer, jobs: JobsDep, plans: PlansDep) -> Any:
+    from allocator.quarter_report import quarter_report
+
+    report = quarter_report(plans.plan(jobs.require(job_id)))
+    return {
+        name: table.astype(object).where(table.notna(), None).to_dict(orient="records")
+        for name, table in report.items()
+    }
+
+
+@router.get(
+    "/{job_id}/report/chart.png",
+    summary="The quarter report's chart (moves per branch)",
+    response_class=Response,
+    responses={**problems(401, 403, 404, 409), 200: {"content": {"image/png": {}}}},
+)
+def get_report_chart(job_id: str, _: Viewer, jobs: JobsDep, plans: PlansDep) -> Response:
+    from allocator.quarter_report import chart_png, quarter_report
+
+    report = quarter_report(plans.plan(jobs.require(job_id)))
+    return Response(chart_png(report), media_type="image/png")

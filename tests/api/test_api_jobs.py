@@ -267,3 +267,15 @@ def test_the_policy_of_a_job_is_parsed_once(service, dataset, monkeypatch) -> No
     r = service.client.get(f"/v1/jobs/{job['id']}/customers/{row['customer_id']}", headers=h)
     assert r.status_code == 200
     assert calls == [overrides]
+
+
+def test_quarter_report_of_a_plan(service, solved) -> None:
+    h = service.headers("viewer")
+    r = service.client.get(f"/v1/jobs/{solved['id']}/report", headers=h)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert set(report) == {"moves_by_rm", "moves_by_branch", "leavers", "hysteresis"}
+    moved = sum(row["moved_out"] for row in report["moves_by_rm"])
+    assert moved == solved["kpis"]["status_counts"]["moved"]
+    png = service.client.get(f"/v1/jobs/{solved['id']}/report/chart.png", headers=h)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
