@@ -13,7 +13,8 @@ RULES = (
     "known_rm",  # rm_id names an RM of the input
     "tier",  # the plan's tier is the one the policy gives
     "pooled",  # pooled (or tier-less) customers get no RM
-    "same_line",  # the RM's line is the customer's segment
+    "same_line",  # the RM's line is the customer's segment (or a composite RM where allowed)
+    "position",  # the RM holds an RM position (executives and assistant posts serve nobody)
     "rm_active",  # the RM is active
     "branch_scope",  # the RM's branch is the customer's branch or an ancestor of it
     "units",  # the RM's unit is one the tier/band allows
@@ -36,6 +37,7 @@ RULES = (
 #: today's RM is still "active and eligible" for the status, lock and continuity rules
 PAIR_RULES = (
     "same_line",
+    "position",
     "rm_active",
     "branch_scope",
     "units",
