@@ -93,6 +93,14 @@ def compute_kpis(
     }
 
 
+def coverage_by_role(coverage: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Per coverage role: how many times it applies and how many are filled."""
+    out: dict[str, dict[str, int]] = {}
+    for role, part in coverage.groupby("role", sort=False):
+        out[str(role)] = {"applies": len(part), "filled": int((part["rm_id"] != "").sum())}
+    return out
+
+
 def unassigned_codes(codes: pd.Series, status: pd.Series) -> pd.Series:
     """Why each unassigned customer has no RM: the code of its reason that says so (a row's
     codes also say what became of today's RM, or that a lock could not hold)."""

@@ -31,6 +31,10 @@ RULES = (
     "move_caps",  # no RM loses more of today's customers than its cap
     "handover",  # a departed RM's customer stays in the leaver's branch when an RM there has room
     "reason",  # every reason code holds (the reason checker, allocator.checker.reasons)
+    "coverage_rows",  # coverage.csv rows name known customers, roles and RMs; primary = plan
+    "coverage_roles",  # each filled coverage role is one the rules allow
+    "coverage_capacity",  # roles' workloads fit the RMs' room; executives' co-cover capacity
+    "coverage_complete",  # no role left empty while an eligible person had room; richest first
 )
 
 #: pairwise rules: they depend only on one (customer, RM) pair, so they also decide whether

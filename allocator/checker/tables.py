@@ -188,6 +188,7 @@ def rm_table(instance: Instance, policy: Policy) -> pd.DataFrame:
             "designated": column_or(rms, "designated_private", False).fillna(False).astype(bool),
             # a composite RM (line both) serves both lines where the policy allows its level
             "composite": (line == "both") & level.isin(policy.coverage.composite_levels),
+            "co_cover_capacity": pd.to_numeric(column_or(rms, "co_cover_capacity", np.nan)),
         }
     ).set_index("rm_id")
     held = [

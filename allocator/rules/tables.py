@@ -126,9 +126,9 @@ def _column(frame: pd.DataFrame, name: str, default: object) -> npt.NDArray[np.o
     missing or empty cell of a frame built by hand or by a scenario edit)."""
     if name not in frame.columns:
         return np.full(len(frame), default, dtype=object)
-    values = frame[name].to_numpy(dtype=object)
-    missing = pd.isna(values) | (values == "")
-    return np.where(missing, default, values).astype(object)
+    values = frame[name].to_numpy(dtype=object).copy()
+    values[pd.isna(values) | (values == "")] = default
+    return values
 
 
 def index_of(
