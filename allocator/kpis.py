@@ -161,6 +161,9 @@ def kpi_table(kpis: dict[str, Any]) -> list[tuple[str, str]]:
             f"{kpis['overloaded_rms']} / {kpis['underloaded_rms']}",
         )
     )
+    for role, c in kpis.get("coverage_by_role", {}).items():
+        if role != "primary":
+            rows.append((f"role {role}", f"{c['filled']}/{c['applies']} filled"))
     for code, v in kpis["unassigned_reasons"].items():
         rows.append((f"unassigned: {code}", str(v)))
     solve = kpis["solve"]
