@@ -83,6 +83,11 @@ class DatasetCreate(BaseModel):
     branches: list[BranchRecord] | None = Field(
         default=None, description="Optional: without it every branch is a root outlet."
     )
+    policy: dict[str, Any] | None = Field(
+        default=None,
+        description="Policy overrides the upload is checked under (policy v1 when absent): the "
+        "contract, and locks that cannot all hold, as the command line checks files.",
+    )
 
 
 class DatasetCounts(BaseModel):

@@ -86,7 +86,10 @@ class Worker:
     def run(self, *, max_jobs: int | None = None, exit_when_idle: bool = False) -> int:
         """Work until shut down (or ``max_jobs`` done, or the queue is empty with
         ``exit_when_idle``). Returns the number of jobs run."""
-        log.info("worker started", extra={"worker_id": self.id, "pid": os.getpid()})
+        log.info(
+            "worker started",
+            extra={"worker_id": self.id, "pid": os.getpid(), "config": self.settings.redacted()},
+        )
         done = 0
         try:
             while not self.shutdown.is_set():

@@ -8,6 +8,7 @@ no API key exists, makes an admin key and prints it once to stdout (its last lin
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 from types import FrameType
@@ -51,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings = Settings(**({"database_url": args.db} if args.db else {}))
     configure_logging(settings.log_level)
+    logging.getLogger("rmalloc.serve").info(
+        "service starting", extra={"config": settings.redacted(), "workers": args.workers}
+    )
     engine = db.make_engine(settings.database_url)
     db.migrate(engine)
     services = Services.from_engine(engine)
