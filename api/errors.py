@@ -28,6 +28,7 @@ from api.ingest import is_limit_error
 from api.sandbox import SandboxError
 from api.services.errors import (
     ConflictError,
+    ForbiddenError,
     InvalidParameterError,
     NotFoundError,
     QueueFullError,
@@ -202,6 +203,7 @@ _SERVICE_ERRORS: dict[type[ServiceError], tuple[int, str, str]] = {
     ConflictError: (Conflict.status, Conflict.slug, Conflict.title),
     QueueFullError: (QueueFull.status, QueueFull.slug, QueueFull.title),
     InvalidParameterError: (Unprocessable.status, Unprocessable.slug, Unprocessable.title),
+    ForbiddenError: (403, "forbidden", "Not allowed"),
 }
 
 

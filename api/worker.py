@@ -132,6 +132,8 @@ class Worker:
                     "lost job handled",
                     extra={"job_id": reaped.job_id, "action": reaped.action, "worker_id": self.id},
                 )
+            for plan_id in self.services.lifecycle.activate_due():
+                log.info("plan effective", extra={"job_id": plan_id, "worker_id": self.id})
 
     # -- one job -----------------------------------------------------------------------------
     def run_job(self, job: Job) -> None:
@@ -152,6 +154,7 @@ class Worker:
                 solver_workers=s.solver_workers,
                 progress_seconds=s.progress_seconds,
                 write_progress=write_progress,
+                plans=self.services.plans.data,
             )
 
         log.info(

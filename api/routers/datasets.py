@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.deps import DatasetsDep, Planner, SettingsDep, Viewer
+from api.deps import AuditDep, DatasetsDep, Planner, SettingsDep, Viewer
 from api.errors import Unprocessable, UnsupportedMediaType
 from api.ingest import TABLES, Upload, spool_upload
 from api.routers import problems
@@ -128,6 +128,7 @@ async def create_dataset(
     principal: Planner,
     datasets: DatasetsDep,
     settings: SettingsDep,
+    audit: AuditDep,
 ) -> DatasetOut:
     started = time.monotonic()
     ctype = request.headers.get("content-type", "").lower()
@@ -159,6 +160,13 @@ async def create_dataset(
             "seconds": round(time.monotonic() - started, 3),
             "key_id": principal.key_id,
         },
+    )
+    audit.record(
+        principal.key_id,
+        "dataset.upload",
+        "dataset",
+        ds.id,
+        detail={"customers": ds.n_customers, "rms": ds.n_rms, "sha256": ds.sha256},
     )
     response.headers["Location"] = f"/v1/datasets/{ds.id}"
     return dataset_out(ds)

@@ -18,11 +18,14 @@ from api.errors import NotFound
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
-#: file name -> media type: everything the page loads besides itself
+#: file name -> media type: everything the page (and /docs) loads besides itself. Only these
+#: are served; vendored libraries are pinned copies, each with its licence beside it.
 ASSETS = {
     "app.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
+    "vendor/swagger-ui/swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "vendor/swagger-ui/swagger-ui.css": "text/css; charset=utf-8",
 }
 
 #: The page loads nothing but its own files and talks to nothing but this service; it is not
@@ -49,7 +52,7 @@ def page() -> FileResponse:
     )
 
 
-@router.get("/ui/{name}", summary="A file of the web page")
+@router.get("/ui/{name:path}", summary="A file of the web page")
 def asset(name: str) -> FileResponse:
     media_type = ASSETS.get(name)
     if media_type is None:
