@@ -115,7 +115,7 @@ async def list_branches(
             plan,
             frame,
             loads,
-            frame["customer_id"].map(decided).fillna(""),
+            frame["customer_id"].map(lambda c: decided.get(c, "")),
             None if scope is None else scope.branches,
         )
         return [BranchRow.model_validate(r) for r in rows]
