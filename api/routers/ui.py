@@ -1,7 +1,8 @@
 """The web page for branch heads and HR planners: ``GET /`` and ``GET /ui``.
 
 The page is static (``api/static/``: plain HTML, CSS and JavaScript, no build step, nothing
-fetched from elsewhere) and needs no key; it calls the ``/v1`` API with the key the user types,
+fetched from elsewhere; two small libraries are vendored under ``static/vendor``, pinned, with
+their licences: Grid.js for tables with paging and sorting, Chart.js for charts) and needs no key; it calls the ``/v1`` API with the key the user types,
 which the browser keeps in ``sessionStorage``. Only the files named in :data:`ASSETS` are served
 (no path from the request reaches the file system), and none of these routes is in the OpenAPI
 schema.
@@ -22,7 +23,12 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 #: are served; vendored libraries are pinned copies, each with its licence beside it.
 ASSETS = {
     "app.js": "text/javascript; charset=utf-8",
+    "review.js": "text/javascript; charset=utf-8",
+    "views.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
+    "vendor/gridjs/gridjs.umd.js": "text/javascript; charset=utf-8",
+    "vendor/gridjs/mermaid.min.css": "text/css; charset=utf-8",
+    "vendor/chartjs/chart.umd.min.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
     "vendor/swagger-ui/swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "vendor/swagger-ui/swagger-ui.css": "text/css; charset=utf-8",
