@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _warn_leavers(plan)
     _atomic_write(args.out, plan.to_csv() or "")
+    if plan.has_roles:  # coverage.csv beside plan.csv (contract v1.1)
+        _atomic_write(args.out.with_name("coverage.csv"), plan.coverage.to_csv(index=False))
     if args.kpis:
         _atomic_write(args.kpis, plan.kpis_json())
     if args.report:
