@@ -2,8 +2,9 @@
 
 The page is static (``api/static/``: plain HTML, CSS and JavaScript, no build step, nothing
 fetched from elsewhere; two small libraries are vendored under ``static/vendor``, pinned, with
-their licences: Grid.js for tables with paging and sorting, Chart.js for charts) and needs no key; it calls the ``/v1`` API with the key the user types,
-which the browser keeps in ``sessionStorage``. Only the files named in :data:`ASSETS` are served
+their licences: Grid.js for tables with paging and sorting, Chart.js for charts) and needs no
+key; it calls the ``/v1`` API with the key the user types, which the browser keeps in
+``sessionStorage``. Only the files named in :data:`ASSETS` are served
 (no path from the request reaches the file system), and none of these routes is in the OpenAPI
 schema.
 """

@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--db",
         metavar="URL",
-        help="database URL (default: DATABASE_URL, else sqlite:///var/rmalloc.sqlite)",
+        help="database URL (default: DATABASE_URL, else sqlite:///var/rmalloc.sqlite); a "
+        "password given here shows in `ps`: set it in DATABASE_URL instead",
     )
     p.add_argument(
         "--workers", type=int, default=1, metavar="N", help="worker processes (default 1; 0: none)"

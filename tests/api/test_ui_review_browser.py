@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import test_ui_browser  # type: ignore[import-not-found]
 from quarterbank import write  # type: ignore[import-not-found]
-from test_ui_browser import Page, Server, _screenshot  # type: ignore[import-not-found]
+from test_ui_browser import Page, Server  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 browser = test_ui_browser.browser  # the module's headless Chromium fixture
@@ -62,11 +62,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         srv.stop()
 
 
-def _shot(page: Any, tmp_path: Path, name: str, full_page: bool = False) -> None:
-    _screenshot(page, tmp_path / name, full_page=full_page)
+def _shot(page: Any, tmp_path: Path, name: str) -> None:
+    """A screenshot of the viewport, also to ``$RMALLOC_SCREENSHOTS`` when set."""
+    page.screenshot(path=str(tmp_path / name))
     target = os.environ.get("RMALLOC_SCREENSHOTS")
     if target:
-        _screenshot(page, Path(target) / name, full_page=full_page)
+        page.screenshot(path=str(Path(target) / name))
 
 
 def _open_plan(page: Any, job_id: str) -> None:
