@@ -89,12 +89,14 @@ class Plan:
     def kpis_json(self) -> str:
         return json.dumps(self.kpis, indent=2, sort_keys=False)
 
-    def explain(self, customer_id: str) -> dict[str, Any]:
+    def explain(self, customer_id: str, limit: int | None = None) -> dict[str, Any]:
         """Why this customer landed with this RM, or nowhere.
 
         Returns the row of the plan, the tier and its requirements, the lock, the eligibility
         funnel (RMs left after each rule), and the alternatives: every eligible RM with its final
         load and room, and the nearest ineligible RMs with the rule each breaks.
+
+        ``limit`` lists only the closest alternatives (``alternatives_total`` counts them all).
 
         Raises
         ------
@@ -103,7 +105,9 @@ class Plan:
         """
         from allocator.analysis import explain
 
-        return explain(self.compiled, self.assignments, self.solution.assignment, customer_id)
+        return explain(
+            self.compiled, self.assignments, self.solution.assignment, customer_id, limit=limit
+        )
 
     def summary(self) -> str:
         """A few lines for a terminal or a log (no customer data)."""

@@ -26,6 +26,7 @@ COMMANDS = (
     "policy",
     "gap",
     "scenario",
+    "compare",
     "sweep",
     "headcount",
     "serve",
