@@ -629,7 +629,8 @@ _padding = st.sampled_from(["", " ", "  "])
 def valid_bank(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
     branch_ids = draw(st.lists(_ids, min_size=1, max_size=4, unique=True))
     rm_ids = draw(st.lists(_ids, min_size=0, max_size=6, unique=True))
-    customer_ids = draw(st.lists(_ids, min_size=0, max_size=12, unique=True))
+    # at least one customer: a table of none is "no customers" (issue 13)
+    customer_ids = draw(st.lists(_ids, min_size=1, max_size=12, unique=True))
     rms = pd.DataFrame(
         {
             "rm_id": rm_ids,
