@@ -24,8 +24,8 @@ from allocator.io.limits import CsvOptions, ReadLimits, how_to_raise
 from allocator.io.safecsv import unescape_series
 from allocator.io.text import STR_TYPES
 
-#: other separators a contract file is often written with, and their names
-OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+#: separators a contract file is often written with, and their names
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 #: bytes read to guess the encoding of a file that is not UTF-8
 SNIFF_BYTES = 1 << 20
 
@@ -60,18 +60,20 @@ def _first_line(path: Path) -> bytes:
 
 
 def separator_hint(path: Path, header: Sequence[str], options: CsvOptions) -> str | None:
-    """The message for a file that looks separated by something other than commas: its header
-    has no comma, one field, and several of another separator."""
-    if options.delimiter is not None or len(header) != 1:
+    """The message for a file that looks separated by another character than the one read
+    with: its header is one field, holding another separator."""
+    if len(header) != 1:
         return None
     line = _first_line(path).decode(_encoding(options), errors="replace")
-    for sep, word in OTHER_SEPARATORS.items():
-        if line.count(sep) >= 1:
+    used = SEPARATORS.get(options.separator, repr(options.separator))
+    for sep, word in SEPARATORS.items():
+        if sep != options.separator and line.count(sep) >= 1:
             shown = "\\t" if sep == "\t" else sep
+            advice = "convert it to comma-separated, or " if sep != "," else ""
             return (
-                f"this file looks {word}-separated (its header has no comma but "
-                f"{line.count(sep)} {word}s): convert it to comma-separated, or pass "
-                f"--delimiter '{shown}' (CsvOptions(delimiter='{shown}') in Python)"
+                f"this file looks {word}-separated (its header has no {used} but "
+                f"{line.count(sep)} {word}s): {advice}pass --delimiter '{shown}' "
+                f"(CsvOptions(delimiter='{shown}') in Python)"
             )
     return None
 

@@ -52,6 +52,9 @@ class ReadLimits:
     max_yaml_nodes : int
         Nodes of such a file *with its aliases expanded* (an alias counts the whole node it
         names), so that an alias bomb is refused before it is built. Default 100,000.
+    max_issues : int
+        Problems validation records per rule and table (the rest are counted, not listed), so
+        that a file of a million bad rows does not take gigabytes to report. Default 10,000.
     """
 
     max_file_bytes: int = 2 * 1024 * _MIB
@@ -64,6 +67,7 @@ class ReadLimits:
     max_yaml_bytes: int = _MIB
     max_yaml_depth: int = 32
     max_yaml_nodes: int = 100_000
+    max_issues: int = 10_000
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
+import secrets
 from pathlib import Path
 
 import numpy as np
@@ -120,13 +120,14 @@ def write_csv_safe(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) via a temporary file and a rename; the folder is created."""
+    """Write ``text`` (UTF-8) via a temporary file and a rename; the folder is created. The
+    file gets the permissions of any new file (the umask's), not a temporary file's 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with tmp.open("x", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

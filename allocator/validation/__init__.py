@@ -287,7 +287,8 @@ def load_instance(
         warn_skipped(table)
     issues = [issue for t in tables for issue in t.issues]
     if issues:
-        raise InputError(sorted_issues(issues, [t.name for t in tables]))
+        omitted = sum(t.omitted for t in tables)
+        raise InputError(sorted_issues(issues, [t.name for t in tables]), omitted)
     origins = {
         key: TableOrigin(table.name, table.rows)
         for key, table in opened.items()

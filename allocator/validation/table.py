@@ -42,6 +42,8 @@ class Table:
         it could not be read (its issues are then in ``issues`` already).
     columns
         The contract columns of this table, matched after stripping header whitespace.
+    max_issues
+        The most issues one rule records (:attr:`omitted` counts the rest).
     """
 
     def __init__(
@@ -50,9 +52,13 @@ class Table:
         frame: pd.DataFrame | None,
         columns: Sequence[str],
         issues: list[InputIssue],
+        max_issues: int = ReadLimits().max_issues,
     ) -> None:
         self.name = name
         self.issues = issues
+        self.max_issues = max_issues
+        #: issues found but not recorded (beyond ``max_issues`` for one rule)
+        self.omitted = 0
         self.readable = frame is not None
         self._text: dict[str, pd.Series] = {}
         if frame is None:
@@ -116,6 +122,9 @@ class Table:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         if positions.size == 0:
             return
+        if positions.size > self.max_issues:  # count the rest: a million issues cost gigabytes
+            self.omitted += int(positions.size - self.max_issues)
+            positions = positions[: self.max_issues]
         if column is not None and self.has(column):
             values = [cell_text(v) or None for v in self.frame[column].iloc[positions]]
         else:
@@ -165,11 +174,12 @@ def open_table(
     if source is None:
         return None
     name = default_name if isinstance(source, pd.DataFrame) else Path(source).name
+    cap = (limits or ReadLimits()).max_issues
     try:
         frame = read_table(source, name=name, limits=limits, csv_options=csv_options)
     except InputError as exc:
-        return Table(name, None, columns, list(exc.issues))
-    return Table(name, frame, columns, [])
+        return Table(name, None, columns, list(exc.issues), cap)
+    return Table(name, frame, columns, [], cap)
 
 
 # -- column primitives (pyarrow: several times faster than pandas on 10^6 strings) ------------
