@@ -191,7 +191,7 @@ def test_yaml_depth_and_size_are_limits() -> None:
 def test_structured_files_of_every_kind_are_guarded(tmp_path: Path) -> None:
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
-    with pytest.raises(ValueError, match="deep.json"):
+    with pytest.raises(ValueError, match=r"deep\.json"):
         load_structured(deep, ReadLimits(max_yaml_bytes=1_000_000))
     bomb = tmp_path / "params.yaml"
     bomb.write_text(BOMB + "\n")
