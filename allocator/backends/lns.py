@@ -29,7 +29,7 @@ from allocator.engines.cpsat import CPSAT_BUDGET
 from allocator.lns.search import LnsResult, lns_search
 from allocator.lns.settings import LnsSettings
 from allocator.params import SolveOptions
-from allocator.problem import Problem
+from allocator.problem import Problem, trivial_bound
 from allocator.solution import Solution, SolutionStatus, StageResult, Termination
 from allocator.staging import run_stages
 
@@ -83,7 +83,9 @@ class LnsBackend(Backend):
             term = Termination.INTERRUPTED if res.interrupted else Termination.TIME_LIMIT
             return self.empty(problem, SolutionStatus.NO_SOLUTION, term, t0)
         st1 = SolutionStatus.OPTIMAL if res.optimal else SolutionStatus.FEASIBLE
-        bound = float(res.value) if res.optimal else float(res.bound)
+        # the LP's bound, or the trivial one when the LP did not finish (never infinity)
+        trivial = trivial_bound(problem, "cover_value")
+        bound = float(res.value) if res.optimal else max(min(res.bound, trivial), res.value)
         first = StageResult("cover_value", float(res.value), bound, st1, time.monotonic() - t0)
         stopped = res.interrupted or (control is not None and control.stop.is_set())
         if len(names) == 1 or stopped:
