@@ -80,11 +80,12 @@ class LiveProgress:
             self.best, self.bound = math.nan, math.nan
 
     # -- drawing -------------------------------------------------------------------------------
-    def line(self) -> str:
-        """The figures as one plain line (what the live display shows, without the bar)."""
+    def line(self, label: bool = True) -> str:
+        """The figures as one plain line (what the live display shows beside the bar, where
+        the command's ``label`` is left out to fit 80 columns)."""
         with self._lock:
             stage, best, bound = self.stage, self.best, self.bound
-        parts = [self.label, stage] if self.label else [stage]
+        parts = [self.label, stage] if self.label and label else [stage]
         if math.isfinite(best):
             parts.append(f"best {best:,.6g}")
         if math.isfinite(bound):
@@ -102,11 +103,11 @@ class LiveProgress:
 
         grid = Table.grid(padding=(0, 1))
         if self.limit:
-            grid.add_column(width=24)
+            grid.add_column(width=12)
             grid.add_column()
             elapsed = min(time.monotonic() - self._t0, self.limit)
-            bar = ProgressBar(total=self.limit, completed=elapsed, width=24)
-            grid.add_row(bar, self.line())
+            bar = ProgressBar(total=self.limit, completed=elapsed, width=12)
+            grid.add_row(bar, self.line(label=False))
         else:
             grid.add_column()
             grid.add_row(self.line())
