@@ -87,3 +87,23 @@ def test_a_short_solve_of_a_bank_claims_no_cover_above_the_trivial_bound(
     p = compile_problem(generate_bank(3000, seed=1), default_policy()).problem
     sol = from_name(name).solve(p, SolveOptions(time_limit=time_limit, seed=0, workers=1))
     assert_true_bounds(p, sol)
+
+
+def test_decompose_caps_each_part_by_its_trivial_bound() -> None:
+    """The cause, in isolation: a part whose inner solver stopped before propagating reports
+    the sum of every pair's value; the merge used to add such bounds up as they came."""
+    from allocator.decomposition import Part, components, merge, subproblem
+    from allocator.solution import SolutionStatus, StageResult, Termination
+
+    p = random_problem(5, 80, 8, 0.6)
+    parts = []
+    for comp in components(p):
+        sub, rm_idx = subproblem(p, comp)
+        none = np.full(sub.n_customers, -1, dtype=np.int64)
+        loose = float(sub.pair_value.sum())  # CP-SAT's bound before its first propagation
+        stage = StageResult("cover_value", 0.0, loose, SolutionStatus.FEASIBLE, 0.1)
+        sol = Solution(none, SolutionStatus.FEASIBLE, Termination.TIME_LIMIT, [stage], "t", 0.1)
+        parts.append(Part(comp, rm_idx, sol, sub))
+    merged = merge(p, parts)
+    assert merged.stages[0].bound <= trivial_bound(p, "cover_value") + EPS
+    assert merged.stages[0].bound < float(p.pair_value.sum())
