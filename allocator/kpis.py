@@ -93,6 +93,14 @@ def compute_kpis(
     }
 
 
+def coverage_by_role(coverage: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Per coverage role: how many times it applies and how many are filled."""
+    out: dict[str, dict[str, int]] = {}
+    for role, part in coverage.groupby("role", sort=False):
+        out[str(role)] = {"applies": len(part), "filled": int((part["rm_id"] != "").sum())}
+    return out
+
+
 def unassigned_codes(codes: pd.Series, status: pd.Series) -> pd.Series:
     """Why each unassigned customer has no RM: the code of its reason that says so (a row's
     codes also say what became of today's RM, or that a lock could not hold)."""
@@ -153,6 +161,9 @@ def kpi_table(kpis: dict[str, Any]) -> list[tuple[str, str]]:
             f"{kpis['overloaded_rms']} / {kpis['underloaded_rms']}",
         )
     )
+    for role, c in kpis.get("coverage_by_role", {}).items():
+        if role != "primary":
+            rows.append((f"role {role}", f"{c['filled']}/{c['applies']} filled"))
     for code, v in kpis["unassigned_reasons"].items():
         rows.append((f"unassigned: {code}", str(v)))
     solve = kpis["solve"]

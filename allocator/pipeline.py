@@ -173,7 +173,12 @@ def verify(plan: Plan) -> None:
     from allocator.checker import check_plan
 
     report = check_plan(
-        plan.instance, plan.assignments, plan.policy, reasons=True, solve=plan.kpis["solve"]
+        plan.instance,
+        plan.assignments,
+        plan.policy,
+        reasons=True,
+        solve=plan.kpis["solve"],
+        coverage=plan.coverage,
     )
     if not report.ok:
         log.error("plan breaks hard rules %s (backend %s)", report.by_rule(), plan.solution.backend)

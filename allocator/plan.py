@@ -19,9 +19,10 @@ import pandas as pd
 
 from allocator.compile import Compiled
 from allocator.contract import PLAN_COLUMNS as PLAN_COLUMNS
+from allocator.coverage import assign_coverage
 from allocator.instance import Instance
 from allocator.io import csv_text_safe, write_csv_safe, write_table
-from allocator.kpis import compute_kpis
+from allocator.kpis import compute_kpis, coverage_by_role
 from allocator.policy import Policy
 from allocator.reasons import explain_rows
 from allocator.solution import Solution
@@ -42,12 +43,23 @@ class Plan:
         What the backend returned (status, termination, stages with bounds).
     compiled : Compiled
         The compiled problem (for explanations).
+    coverage : pandas.DataFrame
+        coverage.csv (contract v1.1): ``customer_id, role, rm_id, reason``; a ``primary`` row
+        per customer with an RM, then each coverage role that applies (filled, or with an
+        empty ``rm_id`` and the reason).
     """
 
     assignments: pd.DataFrame
     kpis: dict[str, Any]
     solution: Solution
     compiled: Compiled = field(repr=False)
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    @property
+    def has_roles(self) -> bool:
+        """Whether any coverage role beyond the primary RM applies (then coverage.csv is
+        written beside plan.csv)."""
+        return bool(len(self.coverage)) and bool((self.coverage["role"] != "primary").any())
 
     @property
     def instance(self) -> Instance:
@@ -150,5 +162,9 @@ def build_plan(compiled: Compiled, solution: Solution) -> Plan:
             "previous_rm_id": current_id,
         }
     )
+    coverage = assign_coverage(compiled, a)
     kpis = compute_kpis(compiled, table, solution, table["reason_code"])
-    return Plan(assignments=table, kpis=kpis, solution=solution, compiled=compiled)
+    kpis["coverage_by_role"] = coverage_by_role(coverage)
+    return Plan(
+        assignments=table, kpis=kpis, solution=solution, compiled=compiled, coverage=coverage
+    )

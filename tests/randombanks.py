@@ -17,7 +17,7 @@ from tinybank import TREE, frames
 from allocator.validation import load_instance
 
 BRANCHES = [b for b, _, _ in TREE]
-AUMS = [0, 100_000, 250_000, 450_000, 600_000, 7_000_000]
+AUMS = [0, 100_000, 250_000, 450_000, 600_000, 1_500_000, 3_000_000, 7_000_000]
 CONTRIBUTIONS = [0, 100, 3_500_000, 12_000_000]
 TIERS = ["", "", "", "private", "high", "mid", "key10m", "key3m"]
 
@@ -35,9 +35,20 @@ def banks(draw: st.DrawFn, max_customers: int = 7, max_rms: int = 4) -> dict[str
             "unit": draw(st.sampled_from(["outlet", "vip_center", "wealth_center", "marketing"])),
             "capacity": draw(st.sampled_from(["", "1", "2", "3", "4", "9", "16"])),
             "active": draw(st.sampled_from(["true", "true", "true", "false"])),
+            "position": draw(
+                st.sampled_from(
+                    ["rm"] * 6
+                    + ["subbranch_deputy_head", "subbranch_head", "city_head", "assistant_post"]
+                )
+            ),  # fmt: skip
+            "designated_private": draw(st.sampled_from(["", "", "true"])),
+            "co_cover_capacity": draw(st.sampled_from(["", "1", "2"])),
         }
         for _ in range(n_rms)
     ]
+    for rm in rms:  # now and then a composite RM (serves both lines where the policy allows)
+        if draw(st.integers(0, 5)) == 0:
+            rm["line"] = "both"
     ids = [f"M{i + 1}" for i in range(n_rms)]
     customers = []
     for _ in range(draw(st.integers(1, max_customers))):
@@ -68,6 +79,13 @@ def banks(draw: st.DrawFn, max_customers: int = 7, max_rms: int = 4) -> dict[str
         policy.setdefault("continuity", {})["move_only_on_departure"] = ["private", "key10m"]
     if draw(st.booleans()):
         policy.setdefault("continuity", {})["handover"] = "none"
+    coverage = draw(st.sampled_from(["", "team", "network", "designated"]))
+    if coverage == "team":
+        policy["coverage"] = {"key_accounts": "team", "team": {"size": draw(st.integers(2, 3))}}
+    elif coverage == "network":
+        policy["coverage"] = {"group_network": {"enabled": True}}
+    elif coverage == "designated":
+        policy["coverage"] = {"designated_tiers": ["private"]}
     return {"rms": rms, "customers": customers, "policy": policy}
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from allocator.checker.context import CheckContext, prepare, require_plan_columns
 from allocator.checker.continuity import CONTINUITY_CHECKS
+from allocator.checker.coverage import check_coverage
 from allocator.checker.reasons import check_reasons, reason_violations
 from allocator.checker.report import PAIR_RULES, RULES, CheckReport, Violation
 from allocator.checker.rules import PLAN_CHECKS, loads_of, rm_loads
@@ -63,6 +64,7 @@ def check_plan(
     *,
     reasons: bool = False,
     solve: Mapping[str, Any] | None = None,
+    coverage: pd.DataFrame | None = None,
 ) -> CheckReport:
     """Check a plan against every rule of the policy.
 
@@ -79,6 +81,9 @@ def check_plan(
         (:mod:`allocator.checker.reasons`).
     solve
         The solve's report (a plan's KPIs ``solve`` section), for the reasons that speak of it.
+    coverage
+        coverage.csv (contract v1.1): when given, every coverage rule is checked too
+        (:mod:`allocator.checker.coverage`).
 
     Returns
     -------
@@ -98,6 +103,8 @@ def check_plan(
         violations.extend(rule_check(ctx))
     if reasons:
         violations.extend(reason_violations(ctx, solve))
+    if coverage is not None:
+        violations.extend(check_coverage(ctx, coverage))
     report = CheckReport(violations, n_customers=instance.n_customers, n_plan_rows=len(plan))
     log.debug("plan check: %d violation(s) %s", len(violations), report.by_rule())
     return report

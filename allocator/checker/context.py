@@ -51,6 +51,7 @@ class CheckContext:
     rms: pd.DataFrame
     plan_violations: list[Violation]
     tree: dict[str, frozenset[str]]
+    levels: dict[str, str]
 
 
 def normalise_plan(plan: pd.DataFrame) -> pd.DataFrame:
@@ -78,6 +79,7 @@ def prepare(instance: Instance, plan: pd.DataFrame, policy: Policy) -> CheckCont
             "current_rm_id": as_str(column_or(customers, "current_rm_id", "")),
             "locked": column_or(customers, "locked", False).fillna(False).astype(bool).to_numpy(),
             "forbid_rm_ids": as_str(column_or(customers, "forbid_rm_ids", "")),
+            "aum": pd.to_numeric(customers["aum"]).to_numpy(dtype=float),
         }
     )
     cust = pd.concat([cust, expected_tiers(customers, policy)], axis=1)
@@ -110,6 +112,13 @@ def prepare(instance: Instance, plan: pd.DataFrame, policy: Policy) -> CheckCont
         rms=rms,
         plan_violations=plan_violations,
         tree=tree,
+        levels=dict(
+            zip(
+                as_str(instance.branches["branch_id"]),
+                as_str(instance.branches["level"]),
+                strict=True,
+            )
+        ),
     )
 
 

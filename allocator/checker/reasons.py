@@ -29,19 +29,22 @@ from allocator.instance import Instance
 from allocator.policy import Policy, load_policy
 
 #: the funnel's stages: the pair rules that must pass up to and including each
+_SCOPE = ("same_line", "position", "branch_scope")
 FUNNEL = {
-    "no_rm_in_scope": ("same_line", "branch_scope"),
-    "no_active_rm": ("same_line", "branch_scope", "rm_active"),
-    "no_rm_in_unit": ("same_line", "branch_scope", "rm_active", "units"),
-    "no_certified_rm": ("same_line", "branch_scope", "rm_active", "units", "certifications"),
-    "no_rm_of_grade": (
-        "same_line", "branch_scope", "rm_active", "units", "certifications", "min_grade"
-    ),
+    "no_rm_in_scope": _SCOPE,
+    "no_active_rm": (*_SCOPE, "rm_active"),
+    "no_rm_in_unit": (*_SCOPE, "rm_active", "units"),
+    "no_certified_rm": (*_SCOPE, "rm_active", "units", "certifications"),
+    "no_rm_of_grade": (*_SCOPE, "rm_active", "units", "certifications", "min_grade"),
     "no_rm_at_level": (
-        "same_line", "branch_scope", "rm_active", "units", "certifications", "min_grade",
+        *_SCOPE,
+        "rm_active",
+        "units",
+        "certifications",
+        "min_grade",
         "min_branch_level",
     ),
-}  # fmt: skip
+}
 #: codes that say why an unassigned customer has no RM
 WHY_NONE = (
     *FUNNEL,

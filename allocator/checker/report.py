@@ -13,7 +13,8 @@ RULES = (
     "known_rm",  # rm_id names an RM of the input
     "tier",  # the plan's tier is the one the policy gives
     "pooled",  # pooled (or tier-less) customers get no RM
-    "same_line",  # the RM's line is the customer's segment
+    "same_line",  # the RM's line is the customer's segment (or a composite RM where allowed)
+    "position",  # the RM holds an RM position (executives and assistant posts serve nobody)
     "rm_active",  # the RM is active
     "branch_scope",  # the RM's branch is the customer's branch or an ancestor of it
     "units",  # the RM's unit is one the tier/band allows
@@ -30,12 +31,17 @@ RULES = (
     "move_caps",  # no RM loses more of today's customers than its cap
     "handover",  # a departed RM's customer stays in the leaver's branch when an RM there has room
     "reason",  # every reason code holds (the reason checker, allocator.checker.reasons)
+    "coverage_rows",  # coverage.csv rows name known customers, roles and RMs; primary = plan
+    "coverage_roles",  # each filled coverage role is one the rules allow
+    "coverage_capacity",  # roles' workloads fit the RMs' room; executives' co-cover capacity
+    "coverage_complete",  # no role left empty while an eligible person had room; richest first
 )
 
 #: pairwise rules: they depend only on one (customer, RM) pair, so they also decide whether
 #: today's RM is still "active and eligible" for the status, lock and continuity rules
 PAIR_RULES = (
     "same_line",
+    "position",
     "rm_active",
     "branch_scope",
     "units",

@@ -63,6 +63,14 @@ def check_same_line(ctx: CheckContext) -> list[Violation]:
     )
 
 
+def check_position(ctx: CheckContext) -> list[Violation]:
+    """position: only an RM position serves customers (not an executive or assistant post)."""
+    position = ctx.rms["position"]
+    return _pair_rule(
+        ctx, "position", lambda r: f"RM holds position {position.get(r.rm_id, '?')!r}"
+    )
+
+
 def check_rm_active(ctx: CheckContext) -> list[Violation]:
     """rm_active: an inactive RM gets no customer."""
     return _pair_rule(ctx, "rm_active", lambda r: "RM is inactive")
@@ -289,6 +297,7 @@ PLAN_CHECKS: tuple[Callable[[CheckContext], list[Violation]], ...] = (
     check_tier,
     check_pooled,
     check_same_line,
+    check_position,
     check_rm_active,
     check_branch_scope,
     check_units,

@@ -87,8 +87,9 @@ def expected_tiers(customers: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         if b.workload is not None:
             workload[hit] = b.workload
         one_to_one[hit] |= b.one_to_one
-    if not policy.rules.one_to_one:
-        one_to_one[:] = False
+    if not policy.rules.one_to_one or policy.coverage.key_accounts != "one_to_one":
+        one_to_one[:] = False  # switched off, or key accounts served by teams
+    dedicated = policy.rules.one_to_one and policy.coverage.key_accounts == "one_to_one"
     held = held_by_hysteresis(customers, base, band, policy)
     for name in set(held) - {""}:
         hit = held == name
@@ -97,12 +98,12 @@ def expected_tiers(customers: pd.DataFrame, policy: Policy) -> pd.DataFrame:
             priority[hit] = policy.bands[name].priority
             if policy.bands[name].workload is not None:
                 workload[hit] = policy.bands[name].workload
-            one_to_one[hit] |= policy.bands[name].one_to_one and policy.rules.one_to_one
+            one_to_one[hit] |= policy.bands[name].one_to_one and dedicated
         else:
             tier = policy.tiers[name]
             base[hit] = name
             workload[hit], priority[hit], pooled[hit] = tier.workload, tier.priority, tier.pooled
-            one_to_one[hit] = tier.one_to_one and policy.rules.one_to_one
+            one_to_one[hit] = tier.one_to_one and dedicated
     return pd.DataFrame(
         {
             "base_tier": text_series(base),
@@ -170,7 +171,9 @@ def rm_table(instance: Instance, policy: Policy) -> pd.DataFrame:
     level_rank = {lv: i for i, lv in enumerate(policy.branch_levels)}
     capacity = pd.to_numeric(column_or(rms, "capacity", np.nan)).astype(float)
     default = line.map({k: float(v) for k, v in policy.default_capacity.items()}).astype(float)
+    default = default.fillna(float(max(policy.default_capacity.values())))  # line "both"
     branch = as_str(rms["branch_id"])
+    level = branch.map(levels).fillna("")
     table = pd.DataFrame(
         {
             "rm_id": as_str(rms["rm_id"]),
@@ -181,6 +184,11 @@ def rm_table(instance: Instance, policy: Policy) -> pd.DataFrame:
             "grade_rank": as_str(rms["grade"]).map(grade_rank).fillna(-1).astype(int),
             "level_rank": branch.map(levels).map(level_rank).fillna(-1).astype(int),
             "capacity": capacity.fillna(default),
+            "position": as_str(column_or(rms, "position", "rm")).replace("", "rm"),
+            "designated": column_or(rms, "designated_private", False).fillna(False).astype(bool),
+            # a composite RM (line both) serves both lines where the policy allows its level
+            "composite": (line == "both") & level.isin(policy.coverage.composite_levels),
+            "co_cover_capacity": pd.to_numeric(column_or(rms, "co_cover_capacity", np.nan)),
         }
     ).set_index("rm_id")
     held = [
@@ -230,7 +238,9 @@ def pair_failures(
     known = rm_ids.isin(rms.index).to_numpy()
     rm = rms.reindex(rm_ids.to_numpy())
     out = {rule: np.zeros(len(rows), dtype=bool) for rule in PAIR_RULES}
-    out["same_line"] = known & (rm["line"].to_numpy() != rows["segment"].to_numpy())
+    composite = rm["composite"].fillna(False).astype(bool).to_numpy()
+    out["same_line"] = known & (rm["line"].to_numpy() != rows["segment"].to_numpy()) & ~composite
+    out["position"] = known & (rm["position"].fillna("rm").to_numpy() != "rm")
     out["rm_active"] = known & ~rm["active"].fillna(True).astype(bool).to_numpy()
     if policy.rules.branch_scope:
         in_scope = [
@@ -261,6 +271,9 @@ def pair_failures(
             continue
         if req.units is not None:
             out["units"] |= mask & ~np.isin(unit, req.units)
+        if name in policy.coverage.designated_tiers:  # only a designated VIP centre serves it
+            designated = rm["designated"].fillna(False).astype(bool).to_numpy()
+            out["units"] |= mask & (unit == "vip_center") & ~designated
         if req.certifications:
             need = frozenset(req.certifications)
             holds = rm[cert_column(need)].fillna(False).astype(bool).to_numpy()

@@ -38,6 +38,8 @@ from allocator.contract import (
     BRANCH_REQUIRED,
     CUSTOMER_OPTIONAL,
     CUSTOMER_REQUIRED,
+    POSITIONS,
+    RM_LINES,
     RM_OPTIONAL,
     RM_REQUIRED,
     SEGMENTS,
@@ -114,12 +116,15 @@ def validate_rms(
     check_required_columns(table, RM_REQUIRED)
     check_not_empty(table, RM_REQUIRED)
     check_unique(table, "rm_id")
-    line = check_enum(table, "line", SEGMENTS)
+    line = check_enum(table, "line", RM_LINES)
     grade = check_enum(table, "grade", policy.grades)
     unit = check_enum(table, "unit", UNITS)
     capacity = check_number(table, "capacity", positive=True, maximum=MAX_CAPACITY)
     active = check_bool(table, "active", default=True)
     check_reference(table, "branch_id", branch_ids, target=branches_name, optional=False)
+    position = check_enum(table, "position", POSITIONS)
+    designated = check_bool(table, "designated_private", default=False)
+    co_cover = check_number(table, "co_cover_capacity", positive=True, maximum=MAX_CAPACITY)
     return assemble(
         table,
         {
@@ -131,6 +136,9 @@ def validate_rms(
             "unit": unit.where(unit != "", DEFAULT_UNIT),
             "capacity": capacity,
             "active": active,
+            "position": position.where(position != "", "rm"),
+            "designated_private": designated,
+            "co_cover_capacity": co_cover,
         },
     )
 

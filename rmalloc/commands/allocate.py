@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from allocator.backends import SolveControl
+from allocator.io import write_table
 from rmalloc.commands._bank import add_bank_arguments, load_bank
 from rmalloc.exits import EXIT_BAD_INPUT
 from rmalloc.outputs import check_folder, check_json_path, check_table_path, write_json
@@ -82,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _warn_leavers(plan)
     plan.write(args.out)
+    if plan.has_roles:  # coverage.csv beside plan.csv (contract v1.1), in the plan's format
+        write_table(plan.coverage, args.out.with_name("coverage" + args.out.suffix))
     if args.kpis:
         write_json(args.kpis, plan.kpis_json())
     if args.report:

@@ -33,6 +33,9 @@ def register(sub: Any) -> None:
     )
     add_bank_arguments(p)
     p.add_argument("--plan", type=Path, required=True, help="the plan to check")
+    p.add_argument(
+        "--coverage", type=Path, help="coverage.csv of the plan (its roles are checked too)"
+    )
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=run)
 
@@ -55,10 +58,20 @@ def run(args: argparse.Namespace) -> int:
     from allocator.checker import check_plan, score_plan
 
     instance, policy = load_bank(args)
-    plan = read_plan(args.plan, *read_options(args))
+    limits, csv_options = read_options(args)
+    plan = read_plan(args.plan, limits, csv_options)
     # a plan of this product carries reason codes: each must hold (claims about the solve
     # itself need its report, which a plan file does not carry, and are skipped)
-    report = check_plan(instance, plan, policy, reasons="reason_code" in plan.columns)
+    coverage = None
+    if args.coverage:
+        from allocator.io import read_table
+
+        coverage = read_table(
+            args.coverage, name=args.coverage.name, limits=limits, csv_options=csv_options
+        )
+    report = check_plan(
+        instance, plan, policy, reasons="reason_code" in plan.columns, coverage=coverage
+    )
     score = score_plan(instance, plan, policy)
     if args.json:
         print(json.dumps({**report.to_dict(), "score": score}, indent=2, ensure_ascii=False))
