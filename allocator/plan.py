@@ -9,7 +9,6 @@ the plan gives another), ``reassigned`` (today's RM left, is inactive or no long
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from allocator.compile import Compiled
 from allocator.contract import PLAN_COLUMNS as PLAN_COLUMNS
 from allocator.coverage import assign_coverage
 from allocator.instance import Instance
+from allocator.io import csv_text_safe, write_csv_safe, write_table
 from allocator.kpis import compute_kpis, coverage_by_role
 from allocator.policy import Policy
 from allocator.reasons import explain_rows
@@ -74,13 +74,24 @@ class Plan:
         return self.solution.status.value
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
-        """Write the plan as CSV to ``path``, or return the text when no path is given."""
+        """Write the plan as spreadsheet-safe CSV to ``path`` (atomically), or return the text
+        when no path is given: an id or a reason that a spreadsheet would run as a formula
+        (``=cmd|' /C calc'!A0``) gets a leading ``'`` (:mod:`allocator.io.safecsv`)."""
         if path is None:
-            buf = io.StringIO()
-            self.assignments.to_csv(buf, index=False)
-            return buf.getvalue()
-        self.assignments.to_csv(path, index=False)
+            return csv_text_safe(self.assignments)
+        write_csv_safe(self.assignments, path)
         return None
+
+    def write(self, path: str | Path) -> Path:
+        """Write the plan in the format the suffix of ``path`` names: ``.csv`` (spreadsheet-
+        safe), ``.parquet``/``.pq`` or ``.xlsx``.
+
+        Raises
+        ------
+        ValueError
+            For any other suffix, before anything is written.
+        """
+        return write_table(self.assignments, path)
 
     def to_json(self) -> dict[str, Any]:
         """Plan rows and KPIs as one JSON-able dict."""

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import InputError, InputIssue
-from allocator.io import read_table
+from allocator.io import read_table, write_table
 from scenarios.headcount.profiles import HIRE_COLUMNS
 
 #: columns of the staff table
@@ -56,11 +56,10 @@ def load_staff(source: str | os.PathLike[str] | pd.DataFrame | None) -> pd.DataF
 
 
 def write_hires(hires: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """HIRES.csv: ``line, grade, certifications, branch_id, unit, count, cost``.
+    """HIRES.csv: ``line, grade, certifications, branch_id, unit, count, cost``, in the format
+    the suffix of ``path`` names (CSV, spreadsheet-safe; Parquet; Excel), its folder created.
 
     The columns are selected by name and in the contract's order, so a caller's extra columns
     never leak into the file :func:`~scenarios.headcount.verify.apply_hires` reads back.
     """
-    target = Path(path)
-    hires[list(HIRE_COLUMNS)].to_csv(target, index=False)
-    return target
+    return write_table(hires[list(HIRE_COLUMNS)], path)
