@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from api.csvsafe import to_safe_csv
+from allocator.io import csv_text_safe as to_safe_csv
 from api.deps import (
     AuditDep,
     DatasetsDep,
