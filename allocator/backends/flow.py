@@ -47,7 +47,7 @@ class FlowBackend(Backend):
     """Min-cost-flow LP with rounding and repair: every side rule, a proven cover-value bound."""
 
     name = "flow"
-    capabilities = frozenset({Capability.SIDE_RULES})
+    capabilities = frozenset({Capability.SIDE_RULES, Capability.WARM_START, Capability.MOVE_CAPS})
     max_pairs = 10**10
 
     @classmethod
@@ -77,6 +77,7 @@ class FlowBackend(Backend):
             report,
             seed=options.seed,
             workers=options.workers,
+            warm=options.warm_start,
         )
         solution = self._solution(problem, outcome, t0, control)
         solution.timings = dict(outcome.timings)
@@ -120,10 +121,13 @@ class FlowBackend(Backend):
                     StageResult(name, cover, cover if cover_optimal else bound, st, seconds)
                 )
             elif name == "continuity":
+                # the bound holds for every plan covering at least this plan's value, so it
+                # proves this stage's optimum only once the cover value is proven optimal
                 moves = float(key[1])
-                lower = float(out.moves_bound) if cover_optimal else 0.0
-                st = SolutionStatus.OPTIMAL if moves <= lower else SolutionStatus.FEASIBLE
-                stages.append(StageResult(name, moves, min(lower, moves), st, 0.0))
+                lower = float(min(out.moves_bound, key[1]))
+                proven = cover_optimal and moves <= lower
+                st = SolutionStatus.OPTIMAL if proven else SolutionStatus.FEASIBLE
+                stages.append(StageResult(name, moves, lower, st, 0.0))
             elif name == "balance":
                 util = float(key[3])
                 lower = self._balance_bound(p)

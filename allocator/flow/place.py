@@ -23,10 +23,11 @@ import time
 import numpy as np
 
 from allocator.flow.hubs import PINNED, POOLED, REQUIRED, build_hubs
-from allocator.flow.network import Hubs, solve_transport
+from allocator.flow.network import Hubs
 from allocator.flow.rounding import round_flow
 from allocator.flow.seating import fill_greedy
 from allocator.flow.state import Bools, FlowState, Ints
+from allocator.flow.transport import solve_transport
 
 
 def place_units(

@@ -279,6 +279,12 @@ class FlowState:
             units_on = np.bincount(pairs[:, 0], minlength=p.n_rms)
             if (units_on[a[ex]] > 1).any():
                 out.append("one-to-one RM shared")
+        if p.has_move_caps:
+            assert p.move_cap is not None
+            moved = (p.current >= 0) & (a >= 0) & (a != p.current)
+            out_of = np.bincount(p.current[moved], minlength=p.n_rms)
+            if ((p.move_cap >= 0) & (out_of > p.move_cap)).any():
+                out.append("move cap")
         return out
 
     def pairs_of(self, customers: Ints) -> tuple[Ints, Ints]:
