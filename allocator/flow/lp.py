@@ -99,7 +99,7 @@ def relax(state: FlowState, locks: Locks) -> Relaxed | None:
     hubs1 = build_hubs(state, cust, kind, weight, pin, reserved, busy, bonus)
     state.timed("build", t0)
     t0 = time.monotonic()
-    flow1 = solve_transport(hubs1, locks.cap_left, continuity=state.continuity)
+    flow1 = solve_transport(hubs1, locks.cap_left, continuity=state.continuity, holds=False)
     state.timed("bound_flow", t0)
     n_req = int(multi_required.sum())
     fixed_value = int(p.pair_value[state.ptr[:-1][fixed]].sum())

@@ -84,6 +84,7 @@ def reseat_class(
         np.where(blocked, 0, -1).astype(np.int64),
         np.zeros(p.n_rms, dtype=bool),
         state.bonus,
+        p.current.astype(np.int64),  # true moves: the result is judged by them
     )
     # in whole customers of workload w: an RM with room R takes R // w of them
     flow = solve_transport(hubs, room // w, continuity=state.continuity)

@@ -80,11 +80,15 @@ def _lone(state: FlowState, a: Ints, fixed: Bools, slack: Ints, blocked: Bools) 
     cand, back = cand[ok], back[ok]
     # the most valuable first: each takes room another might want
     cand = cand[np.lexsort((cand, -back))]
+    # room as it may be once the candidates have left (a swap frees what it needs)
+    leaving = cand[a[cand] >= 0]
+    hopeful = slack + np.bincount(a[leaving], weights=state.weight[leaving], minlength=p.n_rms)
+    movers = _movers(state, a, fixed, hopeful.astype(np.int64), blocked)
     changed = 0
     for c in cand.tolist():
         r0 = int(cur[c])
         w = int(state.weight[c])
-        if slack[r0] < w and not _make_room(state, a, fixed, slack, blocked, r0, w, int(a[c])):
+        if slack[r0] < w and not _make_room(state, a, slack, blocked, movers, r0, w, int(a[c])):
             continue
         if a[c] >= 0:
             slack[a[c]] += w
@@ -94,48 +98,68 @@ def _lone(state: FlowState, a: Ints, fixed: Bools, slack: Ints, blocked: Bools) 
     return changed
 
 
+def _movers(
+    state: FlowState, a: Ints, fixed: Bools, slack: Ints, blocked: Bools
+) -> dict[int, list[int]]:
+    """Per RM, its *free* customers (new ones, or ones moved in from elsewhere; outside side
+    rules and locks) who have another RM with room (``slack``) at no lower value, heaviest
+    first: the only ones :func:`_make_room` need look at (found for all at once, so a pass
+    costs one sweep over their pairs rather than one per customer who wants back in)."""
+    p = state.problem
+    on = a >= 0
+    free = np.flatnonzero(
+        on & (p.current != a) & ~fixed & (state.units.of < 0) & (state.weight > 0)
+    )
+    if free.size == 0:
+        return {}
+    here = _value(state, free, a[free])
+    owner, idx = state.pairs_of(free)
+    rms = p.pair_rm[idx].astype(np.int64)
+    fit = (rms != a[free][owner]) & (slack[rms] >= state.weight[free][owner])
+    fit &= (p.pair_value[idx] >= here[owner]) & ~blocked[rms]
+    movable = free[np.bincount(owner[fit], minlength=free.shape[0]) > 0]
+    order = np.lexsort((movable, -state.weight[movable], a[movable]))
+    out: dict[int, list[int]] = {}
+    for n in movable[order].tolist():
+        out.setdefault(int(a[n]), []).append(n)
+    return out
+
+
 def _make_room(
     state: FlowState,
     a: Ints,
-    fixed: Bools,
     slack: Ints,
     blocked: Bools,
+    movers: dict[int, list[int]],
     r0: int,
     need: int,
     leaving: int,
 ) -> bool:
-    """Free ``need`` units on ``r0`` by sending free customers there (new ones, or ones moved
-    in from elsewhere) to another RM with room, at no lower value and without a new move; in
-    place, and only all or nothing. The customer who wants ``r0`` back leaves ``leaving`` (an
-    RM or -1), so its ``need`` units there count as room (a swap)."""
+    """Free ``need`` units on ``r0`` by sending its movers (:func:`_movers`) to another RM
+    with room, at no lower value and without a new move; in place, and only all or nothing.
+    The customer who wants ``r0`` back leaves ``leaving`` (an RM or -1), so its ``need``
+    units there count as room (a swap)."""
     p = state.problem
-    on = np.flatnonzero(a == r0)
-    free = on[(p.current[on] != r0) & ~fixed[on] & (state.units.of[on] < 0)]
-    free = free[state.weight[free] > 0]
-    if free.size == 0 or slack[r0] + int(state.weight[free].sum()) < need:
+    free = [n for n in movers.get(r0, []) if a[n] == r0]
+    if slack[r0] + int(state.weight[free].sum()) < need:
         return False
-    here = _value(state, free, np.full(free.shape[0], r0, dtype=np.int64))
     plan: list[tuple[int, int]] = []
     freed = int(slack[r0])
     taken: dict[int, int] = {leaving: -need} if leaving >= 0 else {}
-    for i in np.argsort(-state.weight[free], kind="stable").tolist():
+    for n in free:
         if freed >= need:
             break
-        n = int(free[i])
         w = int(state.weight[n])
         sl = p.pairs_of(n)
         rms = p.pair_rm[sl].astype(np.int64)
         vals = p.pair_value[sl]
+        here = int(vals[rms == r0][0])
         room = slack[rms] - np.asarray([taken.get(int(r), 0) for r in rms.tolist()])
-        fit = (rms != r0) & (room >= w) & (vals >= here[i]) & ~blocked[rms]
+        fit = (rms != r0) & (room >= w) & (vals >= here) & ~blocked[rms]
         if not fit.any():
             continue
         today = fit & (rms == int(p.current[n]))
-        j = (
-            int(np.flatnonzero(today)[0])
-            if today.any()
-            else int(np.argmax(np.where(fit, room, -1)))
-        )
+        j = int(np.argmax(today)) if today.any() else int(np.argmax(np.where(fit, room, -1)))
         r = int(rms[j])
         plan.append((n, r))
         taken[r] = taken.get(r, 0) + w

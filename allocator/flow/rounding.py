@@ -57,6 +57,7 @@ def round_flow(state: FlowState, hubs: Hubs, flow: FlowResult, a: Ints) -> Ints:
             time_limit=budget,
             seed=state.seed,
             workers=state.workers,
+            drops=bool(chosen.all()) and state.units.n == 0,
         )
         seats = fixed.seats
         state.proven = fixed.optimal and fixed.whole

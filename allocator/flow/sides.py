@@ -140,12 +140,12 @@ def _match_one_to_one(
         )
         match_v[gi] += np.bincount(rows, weights=extra, minlength=gi.shape[0]).astype(np.int64)
     cur_of_unit = np.full(units.n, -1, dtype=np.int64)
-    cur_of_unit[of[ex_mem]] = p.current[ex_mem]
+    cur_of_unit[of[ex_mem]] = state.anchor[ex_mem]
     is_today = match_r == cur_of_unit[match_u]
     # the value the LP seated on an RM is what dedicating it displaces (a proxy of the
     # capacity's dual price: cover first, so it outranks the unit's RM today)
     lp_shared_f = lp_shared.astype(np.float64)
-    kept = np.flatnonzero((suggest >= 0) & (suggest == p.current) & ~p.exclusive)
+    kept = np.flatnonzero((suggest >= 0) & (suggest == state.anchor) & ~p.exclusive)
     keepers = np.bincount(suggest[kept], minlength=p.n_rms).astype(np.int64)
     for u, r in match_units(
         match_u, match_h, match_r, match_v, quota, lp_shared_f, is_today, keepers
@@ -211,7 +211,7 @@ def _decide_groups(
                 if not dedicated[r]:
                     share_of[r] = share_of.get(r, 0.0) + float(state.best_value[c]) * share
         for c in mem.tolist():
-            r = int(p.current[c])
+            r = int(state.anchor[c])
             if r >= 0 and not dedicated[r]:
                 today[r] = today.get(r, 0) + 1
                 share_of.setdefault(r, 0.0)

@@ -158,6 +158,8 @@ def solve_flow(
         state.clock.check()  # stopped before it began: no plan at all
         t0 = time.monotonic()
         start = starting_plan(state, warm)
+        if start is not None and not (problem.current >= 0).any():
+            state.anchor = start  # a first allocation: anchor the flows on the start
         state.timed("start", t0)
         out = _run(state, start)
     except Stopped as why:
@@ -297,7 +299,7 @@ def _bound_moves(state: FlowState, outcome: Outcome, relaxed: Relaxed) -> None:
     if key[1] == 0:
         outcome.moves_bound, outcome.moves_bound_exact, outcome.moves_how = 0, True, "no_moves"
         return
-    if outcome.stopped or not relaxed.flow.exact:
+    if outcome.stopped or not relaxed.flow.exact or not np.array_equal(state.anchor, p.current):
         return
     fixed = p.required & (state.deg == 1)
     zero = zero_weight_value(state.weight, state.deg, state.best_value, fixed)

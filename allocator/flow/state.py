@@ -127,6 +127,12 @@ class FlowState:
         Customer kind (``problem.klass``; a kind of its own where it is unknown): customers of
         one kind pool into one hub.
     units : Units
+    anchor : numpy.ndarray of int64
+        Per customer: the RM the flows try to keep it on (keep nodes, side decisions' ties).
+        Today's keepable RM (``problem.current``) -- or, when nobody has one (a first
+        allocation), the start plan's: an LP anchored on a whole-customer plan stays near one,
+        and rounds to whole customers with much less loss than an arbitrary optimal vertex.
+        Moves are always counted against ``problem.current``.
     dedicated : numpy.ndarray of bool
         RMs a one-to-one unit has to itself (set by the side decisions, grown by
         :func:`allocator.flow.place.dedicate_idle`).
@@ -152,6 +158,7 @@ class FlowState:
     best_value: Ints
     klass: Ints
     units: Units
+    anchor: Ints
     dedicated: Bools
     bonus: int = 0
     bound: float = float("inf")
@@ -196,6 +203,7 @@ class FlowState:
             best_value=best_value,
             klass=kind,
             units=build_units(p),
+            anchor=p.current.astype(np.int64),
             dedicated=np.zeros(p.n_rms, dtype=bool),
         )
 

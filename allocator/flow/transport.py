@@ -151,6 +151,7 @@ def solve_transport(
     base_load: Ints | None = None,
     trade: tuple[int, int] | None = None,
     moves: bool = True,
+    holds: bool = True,
 ) -> FlowResult:
     """Maximise the (fractional) cover value of ``hubs`` within ``capacity``, then continuity.
 
@@ -172,6 +173,12 @@ def solve_transport(
         exact scale or the costs do not fit the solver.
     moves
         False: nobody may leave today's RM for another (the move arcs carry nothing).
+    holds
+        Keep through each RM's hold (the LP on single RMs; the moves bound and the exact
+        re-seating need it). Without, a keep arc ends in the RM group: the LP may keep more on
+        an RM than it holds, and :func:`~allocator.flow.spread.spread` seats the rest on its
+        siblings -- a looser LP, but measured at 10^5 customers its vertices round to more
+        cover (the phases that only guide the plan use it).
     """
     from ortools.graph.python import min_cost_flow
 
@@ -217,7 +224,7 @@ def solve_transport(
     reach = k_arc >= 0
     kk = np.flatnonzero(reach)
     k_gated = gated_arc[k_arc[kk]] if kk.size else np.zeros(0, dtype=bool)
-    hold_rms = np.unique(k_rm[kk][~k_gated])
+    hold_rms = np.unique(k_rm[kk][~k_gated]) if holds else np.zeros(0, dtype=np.int64)
     s_hold = s_gate + gate_groups.shape[0]
     hold_of = np.full(n_rms, -1, dtype=np.int64)
     hold_of[hold_rms] = s_hold + np.arange(hold_rms.shape[0], dtype=np.int64)
@@ -274,7 +281,12 @@ def solve_transport(
     k_units = kcount * w_k
     per_unit = scale // w_k if exact else np.maximum(np.round(scale / w_k), 1).astype(np.int64)
     tails.append(s_keep + kk)
-    heads.append(np.where(k_gated, gate_of[group[k_rm[kk]]], hold_of[k_rm[kk]]))
+    held = hold_of[k_rm[kk]]
+    heads.append(
+        np.where(
+            k_gated, gate_of[group[k_rm[kk]]], np.where(held >= 0, held, s_grp + group[k_rm[kk]])
+        )
+    )
     caps.append(k_units[kk])
     costs.append(value_cost(hubs.arc_value[k_arc[kk]], w_k[kk]))
     tails.append(s_keep + np.arange(n_keep, dtype=np.int64))
