@@ -12,8 +12,9 @@ drops), until none is left:
    there is no lower;
 2. the same when today's RM lacks room but *free* customers on it (new ones, or ones moved in)
    can go to another RM with room at no lower value -- a chain of length two;
-3. a whole group back to the RM that serves most of its members today, when it fits there and
-   is worth no less.
+3. a whole group on its best RM: the one where the members who fit are worth most, then move
+   fewest, then drop fewest (today's RM, or another with room the group's decision could not
+   know of).
 
 Nothing here touches a held lock, a one-to-one customer, or an RM another unit has to itself;
 the result is checked before it is returned, and the plan passed in comes back unchanged if
@@ -88,7 +89,9 @@ def _lone(state: FlowState, a: Ints, fixed: Bools, slack: Ints, blocked: Bools) 
     for c in cand.tolist():
         r0 = int(cur[c])
         w = int(state.weight[c])
-        if slack[r0] < w and not _make_room(state, a, slack, blocked, movers, r0, w, int(a[c])):
+        if slack[r0] < w and not _make_room(
+            state, a, slack, blocked, movers, r0, w, (int(a[c]), w)
+        ):
             continue
         if a[c] >= 0:
             slack[a[c]] += w
@@ -133,19 +136,19 @@ def _make_room(
     movers: dict[int, list[int]],
     r0: int,
     need: int,
-    leaving: int,
+    leaving: tuple[int, int] = (-1, 0),
 ) -> bool:
     """Free ``need`` units on ``r0`` by sending its movers (:func:`_movers`) to another RM
     with room, at no lower value and without a new move; in place, and only all or nothing.
-    The customer who wants ``r0`` back leaves ``leaving`` (an RM or -1), so its ``need``
-    units there count as room (a swap)."""
+    Whoever wants ``r0`` leaves ``leaving`` = (RM or -1, units): room there for the movers
+    too (a swap)."""
     p = state.problem
     free = [n for n in movers.get(r0, []) if a[n] == r0]
     if slack[r0] + int(state.weight[free].sum()) < need:
         return False
     plan: list[tuple[int, int]] = []
     freed = int(slack[r0])
-    taken: dict[int, int] = {leaving: -need} if leaving >= 0 else {}
+    taken: dict[int, int] = {leaving[0]: -leaving[1]} if leaving[0] >= 0 else {}
     for n in free:
         if freed >= need:
             break
@@ -175,55 +178,77 @@ def _make_room(
 
 
 def _groups(state: FlowState, a: Ints, fixed: Bools, slack: Ints, blocked: Bools) -> int:
-    """Step 3 of the module docstring (in place)."""
+    """Step 3 of the module docstring (in place): each group on its best RM.
+
+    For every RM a member may have (and no other unit has to itself), the members that fit
+    there -- the most valuable first, today's customers of that RM first among equals -- give
+    the group's (cover, moves, drops) on it; the group goes to the best RM when that is
+    better than where it is. Room counts what the RM's movers (:func:`_movers`) could free by
+    going elsewhere at no loss. A group is decided once, before the final flow, from the first
+    LP's view; afterwards the room is known exactly, and a group that could not seat all its
+    members on its RM often can on another one (or on today's).
+    """
     p = state.problem
     units = state.units
-    n_groups = p.n_groups
+    movers = _movers(state, a, fixed, slack, blocked)
+    spare = np.zeros(p.n_rms, dtype=np.int64)
+    for r, ns in movers.items():
+        spare[r] = int(state.weight[ns].sum())
     changed = 0
-    for u in range(n_groups):
+    for u in range(p.n_groups):
         mem = units.members_of(u)
-        if fixed[mem].any() or p.exclusive[mem].any():
+        mem = mem[state.deg[mem] > 0]
+        if mem.size == 0 or fixed[mem].any() or p.exclusive[mem].any():
             continue
         cur = p.current[mem].astype(np.int64)
-        keepable = cur[cur >= 0]
-        if keepable.size == 0:
+        now = a[mem]
+        here = int(now[now >= 0][0]) if (now >= 0).any() else -1
+        _, idx = state.pairs_of(mem)
+        rms = np.unique(p.pair_rm[idx].astype(np.int64))
+        rms = rms[~blocked[rms] | (rms == here)]
+        if rms.size == 0:
             continue
-        r0 = int(np.bincount(keepable).argmax())
-        if blocked[r0]:
+        k, m = mem.shape[0], rms.shape[0]
+        vals = _value(state, np.repeat(mem, m), np.tile(rms, k)).reshape(k, m)
+        w = state.weight[mem]
+        own = int(w[now >= 0].sum())
+        best_key = _unit_key(_value(state, mem, now), now, cur)
+        best: tuple[Ints, int] | None = None
+        for j, r in enumerate(rms.tolist()):
+            for extra in (0, int(spare[r])):
+                room = int(slack[r]) + extra + (own if r == here else 0)
+                seat_r = _fill(vals[:, j], w, cur, r, room)
+                key = _unit_key(np.where(seat_r >= 0, vals[:, j], 0), seat_r, cur)
+                if key < best_key:
+                    best_key, best = key, (seat_r, r)
+        if best is None:
             continue
-        on = a[mem] >= 0
-        if on.any() and int(a[mem][on][0]) == r0 and not ((a[mem] < 0) & (cur == r0)).any():
+        seat_r, r = best
+        need = int(w[seat_r >= 0].sum()) - (own if r == here else 0)
+        if slack[r] < need and not _make_room(
+            state, a, slack, blocked, movers, r, need, (here, own) if here != r else (-1, 0)
+        ):
             continue
-        # the members that would sit on r0: everyone seated now, and the dropped ones with a
-        # pair there (most valuable first, while they fit)
-        to_r0 = _value(state, mem, np.full(mem.shape[0], r0, dtype=np.int64))
-        seated_now = on
-        if (to_r0[seated_now] == np.iinfo(np.int64).min).any():
-            continue  # a seated member cannot go to r0
-        now_value = _value(state, mem, a[mem])
-        moving = seated_now & (a[mem] != r0)
-        room = int(slack[r0]) - int(state.weight[mem][moving].sum())
-        if room < 0:
-            continue
-        joins = np.zeros(mem.shape[0], dtype=bool)
-        for i in np.argsort(-to_r0, kind="stable").tolist():
-            wi = int(state.weight[mem[i]])
-            if not seated_now[i] and to_r0[i] >= 0 and wi <= room and state.deg[mem[i]] > 0:
-                joins[i] = True
-                room -= wi
-        after = np.where(seated_now | joins, r0, -1)
-        before_key = _unit_key(now_value, a[mem], cur)
-        after_key = _unit_key(np.where(after >= 0, to_r0, 0), after, cur)
-        if after_key >= before_key:
-            continue
-        for c, r in zip(mem.tolist(), a[mem].tolist(), strict=True):
-            if r >= 0:
-                slack[r] += int(state.weight[c])
-        a[mem] = after
-        for c in mem[after >= 0].tolist():
-            slack[r0] -= int(state.weight[c])
+        for c, old in zip(mem.tolist(), now.tolist(), strict=True):
+            if old >= 0:
+                slack[old] += int(state.weight[c])
+        a[mem] = seat_r
+        for c, new in zip(mem.tolist(), seat_r.tolist(), strict=True):
+            if new >= 0:
+                slack[new] -= int(state.weight[c])
         changed += 1
     return changed
+
+
+def _fill(value: Ints, w: Ints, cur: Ints, r: int, room: int) -> Ints:
+    """The members of one group seated on ``r`` within ``room``: the most valuable first,
+    today's customers of ``r`` first among equals, then the lighter."""
+    out = np.full(value.shape[0], -1, dtype=np.int64)
+    for i in np.lexsort((w, cur != r, -value)).tolist():
+        if value[i] >= 0 and w[i] <= room:
+            out[i] = r
+            room -= int(w[i])
+    return out
 
 
 def _unit_key(value: Ints, rm: Ints, cur: Ints) -> tuple[int, int, int]:
