@@ -35,8 +35,6 @@ def restore(state: FlowState, a: Ints, fixed: Bools) -> Ints:
     """``a`` with moved and dropped customers back on today's RM where that costs no cover
     (module docstring); ``a`` itself when nothing improves."""
     p = state.problem
-    if not (p.current >= 0).any():
-        return a
     out = a.copy()
     slack = p.capacity - state.loads(out)
     blocked = _dedicated(state, out)
@@ -214,13 +212,19 @@ def _groups(state: FlowState, a: Ints, fixed: Bools, slack: Ints, blocked: Bools
         own = int(w[now >= 0].sum())
         best_key = _unit_key(_value(state, mem, now), now, cur)
         best: tuple[Ints, int] | None = None
-        for j, r in enumerate(rms.tolist()):
-            for extra in (0, int(spare[r])):
-                room = int(slack[r]) + extra + (own if r == here else 0)
-                seat_r = _fill(vals[:, j], w, cur, r, room)
-                key = _unit_key(np.where(seat_r >= 0, vals[:, j], 0), seat_r, cur)
-                if key < best_key:
-                    best_key, best = key, (seat_r, r)
+        base = slack[rms] + np.where(rms == here, own, 0)
+        for room in (base, base + spare[rms]):
+            seats = _fill(vals, w, cur, rms, room)
+            on = seats & (vals >= 0)
+            cover = (vals * on).sum(axis=0)
+            kept = (cur[:, None] >= 0) & on
+            moves = (kept & (cur[:, None] != rms[None, :])).sum(axis=0)
+            drops = ((cur[:, None] >= 0) & ~on).sum(axis=0)
+            j = int(np.lexsort((rms, drops, moves, -cover))[0])
+            key = (-int(cover[j]), int(moves[j]), int(drops[j]))
+            if key < best_key:
+                best_key = key
+                best = (np.where(on[:, j], rms[j], -1).astype(np.int64), int(rms[j]))
         if best is None:
             continue
         seat_r, r = best
@@ -240,15 +244,27 @@ def _groups(state: FlowState, a: Ints, fixed: Bools, slack: Ints, blocked: Bools
     return changed
 
 
-def _fill(value: Ints, w: Ints, cur: Ints, r: int, room: int) -> Ints:
-    """The members of one group seated on ``r`` within ``room``: the most valuable first,
-    today's customers of ``r`` first among equals, then the lighter."""
-    out = np.full(value.shape[0], -1, dtype=np.int64)
-    for i in np.lexsort((w, cur != r, -value)).tolist():
-        if value[i] >= 0 and w[i] <= room:
-            out[i] = r
-            room -= int(w[i])
-    return out
+def _fill(vals: Ints, w: Ints, cur: Ints, rms: Ints, room: Ints) -> Bools:
+    """Per member and candidate RM (columns of ``vals``): seated when the group goes there.
+
+    Within each RM's ``room``, the most valuable members first, today's customers of that RM
+    first among equals, then the lighter; a member who does not fit is skipped and the next
+    one tried (one vectorised step per member, all candidates at once)."""
+    k, m = vals.shape
+    none = vals < 0
+    rank = np.where(none, np.inf, -vals.astype(np.float64) * 100.0)
+    rank = rank + (cur[:, None] != rms[None, :]) * 10.0 + w[:, None]
+    order = np.argsort(rank, axis=0, kind="stable")
+    left = room.astype(np.int64).copy()
+    seats = np.zeros((k, m), dtype=bool)
+    cols = np.arange(m)
+    for pos in range(k):
+        who = order[pos]
+        wt = w[who]
+        ok = ~none[who, cols] & (wt <= left)
+        seats[who[ok], cols[ok]] = True
+        left -= np.where(ok, wt, 0)
+    return seats
 
 
 def _unit_key(value: Ints, rm: Ints, cur: Ints) -> tuple[int, int, int]:

@@ -55,3 +55,13 @@ def test_nobody_joins_an_rm_a_one_to_one_customer_has() -> None:
     s = state_of([1, 1], [5, 5], pairs, current={0: 0}, exclusive=[1])
     a = plan(1, 0)
     assert restore(s, a, np.zeros(2, bool)) is a
+
+
+def test_a_group_moves_where_all_its_members_fit() -> None:
+    # the group {c0, c1} (new customers) sits on r0, which has room for c0 only; r1 holds both
+    pairs = [(c, r, 10) for c in range(2) for r in range(2)]
+    s = state_of([1, 1], [1, 2], pairs, groups=[[0, 1]])
+    assert restore(s, plan(0, -1), np.zeros(2, bool)).tolist() == [1, 1]
+    s2 = state_of([1, 1], [1, 2], pairs, current={1: 1}, groups=[[0, 1]])
+    out2 = restore(s2, plan(0, -1), np.zeros(2, bool))
+    assert out2.tolist() == [1, 1]  # c1 back on r1 today, and c0 with it: both covered
