@@ -49,6 +49,8 @@ COLUMNS = (
     "scenario",
     "leavers",
     "first_cover",
+    "first_moves",
+    "first_moves_bound",
     "start_cover",
     "start_moves",
     "cover",
@@ -122,9 +124,13 @@ def run_one(
     )
     first = compile_problem(first_instance, policy)
     t0 = time.perf_counter()
-    first_plan = build_plan(first, solve_problem(first.problem, params))
+    first_solution = solve_problem(first.problem, params)
+    first_plan = build_plan(first, first_solution)
     row["first_s"] = round(time.perf_counter() - t0, 2)
     row["first_cover"] = int(first_plan.kpis["cover_value"])
+    row["first_moves"] = int(first.problem.moves(first_solution.assignment))
+    first_cont = first_solution.stage("continuity")
+    row["first_moves_bound"] = int(first_cont.bound) if first_cont is not None else 0
     customers = make_book(generated.customers, first_plan.assignments)
     rms = generated.rms
     removed = rms.iloc[0:0]
@@ -133,7 +139,7 @@ def run_one(
         removed = rms[rms["rm_id"].isin(leaving)]
         rms = rms[~rms["rm_id"].isin(leaving)]
     row["leavers"] = int(removed.shape[0])
-    del first, first_instance, first_plan
+    del first, first_instance, first_plan, first_solution
 
     clock = time.perf_counter()
 

@@ -9,15 +9,26 @@ whole customers loses at most the fractions of the few arcs that carry one, and 
 reseats most of those. One-to-one customers and groups are settled from the LP's own seating and
 fixed; a second flow then seats everybody else (:mod:`allocator.flow.solve`).
 
-What it claims (capability flags): it honours every side rule (``side_rules``); it reports a real
-bound and gap for the cover value but does not prove the lexicographic optimum in general, so it
-is not ``exact`` -- it is the backend ``auto`` falls back to when the exact ones are too slow
-(``max_pairs``). A problem whose workloads depend on the RM (the OR-Library GAP) is no
-transportation problem: it is handed to CP-SAT, and the solution says so (``flow>cpsat``).
+Continuity: the solve starts from today's book made feasible and filled
+(:func:`allocator.heuristics.start.book_start`; the hint's book with ``warm_start`` when it
+differs) and never returns a plan lexicographically worse than it; customers keep today's RM in
+the flows wherever that costs no cover. The continuity stage reports a proven lower bound on the
+moves of every plan that covers at least as much as the returned one (the LP's Lagrangian,
+:mod:`allocator.flow.continuity`); a stage is ``optimal`` only when proven, and the continuity
+stage only once the cover value is proven optimal too.
+
+What it claims (capability flags): it honours every side rule (``side_rules``) and the per-RM
+move caps (``move_caps``: plans are brought within them, and the start keeps them), starts from
+the hint (``warm_start``); it reports a real bound and gap for the cover value and the moves but
+does not prove the lexicographic optimum in general, so it is not ``exact`` -- it is the backend
+``auto`` falls back to when the exact ones are too slow (``max_pairs``). A problem whose
+workloads depend on the RM (the OR-Library GAP) is no transportation problem: it is handed to
+CP-SAT, and the solution says so (``flow>cpsat``).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -28,6 +39,8 @@ from allocator.flow.solve import Outcome, solve_flow
 from allocator.params import SolveOptions
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, StageResult, Termination
+
+log = logging.getLogger(__name__)
 
 
 def customer_weights_constant(problem: Problem) -> bool:
@@ -81,6 +94,15 @@ class FlowBackend(Backend):
         )
         solution = self._solution(problem, outcome, t0, control)
         solution.timings = dict(outcome.timings)
+        if outcome.key is not None:
+            log.info(
+                "flow: plan from %s; moves %d, proven lower bound %d (%s%s)",
+                outcome.source,
+                outcome.key[1],
+                outcome.moves_bound,
+                outcome.moves_how,
+                ", the LP optimum" if outcome.moves_bound_exact else "",
+            )
         return solution
 
     # -- reporting -------------------------------------------------------------------------------
