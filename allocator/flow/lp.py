@@ -99,6 +99,7 @@ def relax(state: FlowState, locks: Locks) -> Relaxed | None:
     hubs1 = build_hubs(state, cust, kind, weight, pin, reserved, busy, bonus)
     state.timed("build", t0)
     t0 = time.monotonic()
+    # no move caps here: this LP is the bound, and a cap shared out per keep node restricts
     flow1 = solve_transport(hubs1, locks.cap_left, continuity=state.continuity, holds=False)
     state.timed("bound_flow", t0)
     n_req = int(multi_required.sum())

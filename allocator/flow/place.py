@@ -157,7 +157,13 @@ def final_flow(
     hubs = build_hubs(state, cust, kind, state.weight[cust], pin, reserved, busy, state.bonus)
     state.timed("build", t0)
     t0 = time.monotonic()
-    flow = solve_transport(hubs, np.maximum(slack, 0), continuity=state.continuity, holds=False)
+    flow = solve_transport(
+        hubs,
+        np.maximum(slack, 0),
+        continuity=state.continuity,
+        holds=False,
+        move_cap=state.moves_left(a),
+    )
     state.timed("final_flow", t0)
     a[hubs.members] = round_flow(state, hubs, flow, a)
     t0 = time.monotonic()

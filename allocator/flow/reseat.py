@@ -87,7 +87,9 @@ def reseat_class(
         p.current.astype(np.int64),  # true moves: the result is judged by them
     )
     # in whole customers of workload w: an RM with room R takes R // w of them
-    flow = solve_transport(hubs, room // w, continuity=state.continuity)
+    flow = solve_transport(
+        hubs, room // w, continuity=state.continuity, move_cap=state.moves_left(base)
+    )
     trial = base
     trial[hubs.members] = seat(hubs, flow.seats, p.n_rms)
     key, before = state.lex_key(trial), state.lex_key(a)

@@ -242,6 +242,17 @@ class FlowState:
             np.int64
         )
 
+    def moves_left(self, a: Ints) -> Ints | None:
+        """Per RM, how many more of its customers today may leave it after ``a`` (-1: no cap);
+        None when no RM has a cap."""
+        p = self.problem
+        if not p.has_move_caps:
+            return None
+        assert p.move_cap is not None
+        moved = (p.current >= 0) & (a >= 0) & (a != p.current)
+        out_of = np.bincount(p.current[moved], minlength=p.n_rms)
+        return np.where(p.move_cap >= 0, np.maximum(p.move_cap - out_of, 0), -1).astype(np.int64)
+
     def lex_key(self, a: Ints) -> tuple[int, int, int, float]:
         """The lexicographic objective of ``a`` as a key to minimise:
         (-cover value, moves, dropped, max utilisation)."""

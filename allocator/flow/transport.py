@@ -152,6 +152,7 @@ def solve_transport(
     trade: tuple[int, int] | None = None,
     moves: bool = True,
     holds: bool = True,
+    move_cap: Ints | None = None,
 ) -> FlowResult:
     """Maximise the (fractional) cover value of ``hubs`` within ``capacity``, then continuity.
 
@@ -179,6 +180,11 @@ def solve_transport(
         an RM than it holds, and :func:`~allocator.flow.spread.spread` seats the rest on its
         siblings -- a looser LP, but measured at 10^5 customers its vertices round to more
         cover (the phases that only guide the plan use it).
+    move_cap
+        Per RM, how many more of its customers today may leave it (-1: any). A cap counts
+        customers and a flow counts units, so each keep node gets its share of its RM's cap
+        (rounded down) on its move arc: conservative -- the flow never moves more than the cap
+        -- and for plans only (a bound must not have it).
     """
     from ortools.graph.python import min_cost_flow
 
@@ -291,7 +297,9 @@ def solve_transport(
     costs.append(value_cost(hubs.arc_value[k_arc[kk]], w_k[kk]))
     tails.append(s_keep + np.arange(n_keep, dtype=np.int64))
     heads.append(s_hub + k_hub)
-    caps.append(k_units if moves else np.zeros(n_keep, dtype=np.int64))
+    caps.append(
+        np.zeros(n_keep, dtype=np.int64) if not moves else _move_room(keep, k_units, move_cap)
+    )
     costs.append(sc.move * per_unit)
     tails.append(s_keep + np.arange(n_keep, dtype=np.int64))
     heads.append(np.full(n_keep, sink, dtype=np.int64))
@@ -362,6 +370,31 @@ def solve_transport(
         value_exact=exact_sum(g_units, g_value, w[g_hub]),
         moved_exact=exact_sum(move_flow, np.ones(n_keep, dtype=np.int64), w_k),
     )
+
+
+def _move_room(keep: KeepNodes, k_units: Ints, move_cap: Ints | None) -> Ints:
+    """Units each keep node may move: all of them, or its share of its RM's cap.
+
+    Shares are proportional to the keep nodes' members, by largest remainders (so an RM whose
+    customers today sit in many small keep nodes still gets its whole cap, not a row of
+    zeros), never more than a node holds."""
+    if move_cap is None or keep.rm.size == 0:
+        return k_units
+    cap = move_cap[keep.rm]
+    capped = cap >= 0
+    total = np.bincount(keep.rm, weights=keep.count, minlength=move_cap.shape[0])[keep.rm]
+    exact = np.maximum(cap, 0) * keep.count / np.maximum(total, 1)
+    share = np.floor(exact).astype(np.int64)
+    left = np.maximum(cap, 0) - np.bincount(keep.rm, weights=share, minlength=move_cap.shape[0])[
+        keep.rm
+    ].astype(np.int64)
+    order = np.lexsort((np.arange(keep.rm.shape[0]), share - exact, keep.rm))
+    rm_sorted = keep.rm[order]
+    rank = np.arange(order.shape[0]) - np.searchsorted(rm_sorted, rm_sorted)
+    extra = np.zeros(keep.rm.shape[0], dtype=np.int64)
+    extra[order] = (rank < left[order]).astype(np.int64)
+    allowed = np.minimum(share + extra, keep.count) * (k_units // np.maximum(keep.count, 1))
+    return np.where(capped, allowed, k_units)
 
 
 def exact_sum(units: Ints, value: Ints, weight: Ints) -> Fraction | None:

@@ -82,3 +82,12 @@ def test_a_trade_off_out_of_range_is_refused() -> None:
     s = state_of([1, 1], [2], [(0, 0, 10**12), (1, 0, 1)], current={0: 0})
     with pytest.raises(FlowError):
         solve_transport(pooled(s), s.problem.capacity, trade=(10**9, 1))
+
+
+def test_a_move_cap_is_shared_out_over_the_keep_nodes() -> None:
+    # three customers on r0 today, worth more on r1; r0 may lose one of them
+    pairs = [(c, 0, 10) for c in range(3)] + [(c, 1, 20) for c in range(3)]
+    s = state_of([1, 1, 1], [3, 3], pairs, current={0: 0, 1: 0, 2: 0})
+    free = solve_transport(pooled(s), s.problem.capacity)
+    capped = solve_transport(pooled(s), s.problem.capacity, move_cap=np.array([1, -1]))
+    assert free.moved == 3 and capped.moved == 1
