@@ -24,8 +24,8 @@ from allocator.flow.seating import seat
 from allocator.flow.state import Bools, FlowState, Ints
 from allocator.flow.transport import solve_transport
 
-#: rounds over the workload classes (the second rarely finds much, the third almost never)
-ROUNDS = 3
+#: rounds over the workload classes (the second rarely finds much, a third almost never)
+ROUNDS = 2
 
 
 def reseat(state: FlowState, a: Ints, fixed: Bools, deadline: float | None = None) -> Ints:
@@ -40,7 +40,7 @@ def reseat(state: FlowState, a: Ints, fixed: Bools, deadline: float | None = Non
         for w in classes:
             if deadline is not None and time.monotonic() >= deadline:
                 return best
-            trial, trial_key = reseat_class(state, best, fixed, int(w))
+            trial, trial_key = reseat_class(state, best, fixed, int(w), key)
             if trial_key < key:
                 best, key, improved = trial, trial_key, True
         if not improved:
@@ -54,18 +54,24 @@ def _free(state: FlowState, fixed: Bools) -> Bools:
 
 
 def reseat_class(
-    state: FlowState, a: Ints, fixed: Bools, w: int
+    state: FlowState,
+    a: Ints,
+    fixed: Bools,
+    w: int,
+    key_a: tuple[int, int, int, float] | None = None,
 ) -> tuple[Ints, tuple[int, int, int, float]]:
     """``a`` with its free customers of workload ``w`` re-seated by an exact flow, and its
     lexicographic key; ``a`` itself when that is not better.
 
     The result is valid by construction (eligible arcs only, whole customers within each
     RM's room, no RM that serves a one-to-one customer); the caller checks the final plan.
+    ``key_a`` is ``a``'s key when the caller knows it.
     """
     p = state.problem
     cust = np.flatnonzero(_free(state, fixed) & (state.weight == w))
+    before = state.lex_key(a) if key_a is None else key_a
     if cust.size == 0:
-        return a, state.lex_key(a)
+        return a, before
     base = a.copy()
     base[cust] = -1
     room = np.maximum(p.capacity - state.loads(base), 0)
@@ -92,5 +98,5 @@ def reseat_class(
     )
     trial = base
     trial[hubs.members] = seat(hubs, flow.seats, p.n_rms)
-    key, before = state.lex_key(trial), state.lex_key(a)
+    key = state.lex_key(trial)
     return (trial, key) if key < before else (a, before)

@@ -28,7 +28,7 @@ import numpy as np
 from allocator.flow.state import Bools, FlowState, Ints
 
 #: passes over the candidates (each pass may free room for the next)
-PASSES = 4
+PASSES = 3
 
 
 def restore(state: FlowState, a: Ints, fixed: Bools) -> Ints:
