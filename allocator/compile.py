@@ -52,6 +52,12 @@ class Compiled:
         The flat tables eligibility was computed from (for reasons and explanations).
     current_rm : numpy.ndarray of int64
         Today's RM index per customer (-1: none, or an id no longer in rms.csv).
+    departed : numpy.ndarray of bool
+        Today's RM has left (its id is not in rms.csv) or is inactive.
+    handover_branch : numpy.ndarray of int64
+        Under ``continuity.handover: same_outlet_first``, the branch where a departed RM's
+        customer should find its next RM first (the leaver's branch; the customer's own when
+        the leaver's row is gone), else -1.
     lock_state : numpy.ndarray of int64
         ``LOCK_NONE``, ``LOCK_HELD`` (kept today's RM) or ``LOCK_BROKEN`` (locked, but today's RM
         is inactive or no longer eligible: allocated like any other customer).
@@ -67,6 +73,8 @@ class Compiled:
     class_pairs: ClassPairs
     current_rm: Ints
     lock_state: Ints
+    departed: npt.NDArray[np.bool_]
+    handover_branch: Ints
 
 
 def weight_scale(workloads: npt.NDArray[np.float64]) -> int:
@@ -158,6 +166,7 @@ def compile_problem(
         mapped = customers["customer_id"].map(hint).fillna("")
         hint_idx = index_of(rms.ids, rms.index, mapped).astype(np.int32)
 
+    departed, handover = _departures(customers, current_rm, rms, branches, policy)
     problem = Problem(
         customer_ids=customers["customer_id"].to_numpy(dtype=object),
         rm_ids=rms.ids,
@@ -187,6 +196,8 @@ def compile_problem(
         class_pairs=cpairs,
         current_rm=current_rm,
         lock_state=lock_state,
+        departed=departed,
+        handover_branch=handover,
     )
 
 
@@ -235,6 +246,22 @@ def _expand_pairs(
         pr[lo:hi] = rm32[pos]
     pr[ptr[:-1][held]] = current[held]
     return pc, pr, count
+
+
+def _departures(
+    customers: pd.DataFrame, current_rm: Ints, rms: RmTable, branches: BranchTable, policy: Policy
+) -> tuple[npt.NDArray[np.bool_], Ints]:
+    """Who lost today's RM to a departure, and where a hand-over should look first."""
+    named = customers["current_rm_id"].to_numpy(dtype=object) != ""
+    gone = current_rm < 0
+    inactive = ~gone & ~rms.active[np.maximum(current_rm, 0)] if rms.ids.size else gone
+    departed = named & (gone | inactive)
+    if policy.continuity.handover != "same_outlet_first" or not departed.any():
+        return departed, np.full(len(customers), -1, dtype=np.int64)
+    own = index_of(branches.ids, branches.index, customers["branch_id"])
+    leaver = np.where(gone, -1, rms.branch[np.maximum(current_rm, 0)]) if rms.ids.size else own
+    home = np.where(leaver >= 0, leaver, own)
+    return departed, np.where(departed, home, -1).astype(np.int64)
 
 
 def forbidden_pairs(customers: pd.DataFrame, rms: RmTable) -> tuple[Ints, Ints]:

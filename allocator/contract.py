@@ -17,6 +17,19 @@ LINES: tuple[str, ...] = ("retail", "corporate")
 Line = Literal["retail", "corporate"]
 #: customer segments, as validated (the same two words as the lines)
 SEGMENTS: tuple[str, ...] = ("corporate", "retail")
+#: an RM's line: a line, or ``both`` for a composite RM (v1.1; where the policy allows it)
+RM_LINES: tuple[str, ...] = ("corporate", "retail", "both")
+#: an RM's position (v1.1): ``rm`` serves customers; executives co-cover rich retail customers;
+#: the N+1 RM assistant post serves no customer
+POSITIONS: tuple[str, ...] = (
+    "rm",
+    "subbranch_deputy_head",
+    "subbranch_head",
+    "city_head",
+    "assistant_post",
+)
+#: coverage roles of coverage.csv (v1.1); ``primary`` is the plan.csv RM
+ROLES: tuple[str, ...] = ("primary", "team_member", "co_cover", "city_co_rm")
 #: where an RM works
 UNITS: tuple[str, ...] = ("outlet", "vip_center", "wealth_center", "marketing")
 #: values of customers.csv ``list_tier``
@@ -45,7 +58,18 @@ CUSTOMER_V1_1_ABSENT: dict[str, object] = {
     "deposits": 0.0,
 }
 RM_REQUIRED = ("rm_id", "line", "grade", "branch_id")
-RM_OPTIONAL = ("certifications", "unit", "capacity", "active")
+RM_OPTIONAL = (
+    "certifications",
+    "unit",
+    "capacity",
+    "active",
+    # v1.1: the coverage model (absent columns mean v1 behaviour)
+    "position",
+    "designated_private",
+    "co_cover_capacity",
+)
+#: the v1.1 RM columns with the value that means "absent"
+RM_V1_1_ABSENT: dict[str, object] = {"position": "rm", "designated_private": False}
 BRANCH_REQUIRED = ("branch_id", "parent_id", "level")
 
 # -- the plan (output) -----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from allocator.contract import (
     CUSTOMER_V1_1_ABSENT,
     RM_OPTIONAL,
     RM_REQUIRED,
+    RM_V1_1_ABSENT,
 )
 from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
@@ -353,15 +354,14 @@ def write_instance(
         "rms": (instance.rms, (*RM_REQUIRED, *RM_OPTIONAL)),
         "branches": (instance.branches, BRANCH_REQUIRED),
     }
-    absent = [
-        c
-        for c, value in CUSTOMER_V1_1_ABSENT.items()
-        if c in instance.customers.columns and (instance.customers[c] == value).all()
-    ]
-    tables["customers"] = (
-        instance.customers.drop(columns=absent),
-        tuple(c for c in (*CUSTOMER_REQUIRED, *CUSTOMER_OPTIONAL) if c not in absent),
-    )
+    for key, defaults in (("customers", CUSTOMER_V1_1_ABSENT), ("rms", RM_V1_1_ABSENT)):
+        frame, columns = tables[key]
+        absent = [
+            c for c, value in defaults.items() if c in frame.columns and (frame[c] == value).all()
+        ]
+        if key == "rms" and "co_cover_capacity" in frame.columns:
+            absent += ["co_cover_capacity"] if frame["co_cover_capacity"].isna().all() else []
+        tables[key] = (frame.drop(columns=absent), tuple(c for c in columns if c not in absent))
     written: dict[str, Path] = {}
     for key, (frame, columns) in tables.items():
         ready = _booleans_as_text(_contract_order(frame, columns))

@@ -71,7 +71,7 @@ def compute_kpis(
         }
         over += int((u >= OVER).sum())
         under += int((u < UNDER).sum())
-    reasons = codes[(codes != "") & (codes != "pooled")].value_counts()
+    reasons = unassigned_codes(codes, assignments["status"]).value_counts()
     return {
         "customers": len(assignments),
         "individual": int((~pooled).sum()),
@@ -91,6 +91,24 @@ def compute_kpis(
         },
         "solve": solve_summary(solution),
     }
+
+
+def coverage_by_role(coverage: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Per coverage role: how many times it applies and how many are filled."""
+    out: dict[str, dict[str, int]] = {}
+    for role, part in coverage.groupby("role", sort=False):
+        out[str(role)] = {"applies": len(part), "filled": int((part["rm_id"] != "").sum())}
+    return out
+
+
+def unassigned_codes(codes: pd.Series, status: pd.Series) -> pd.Series:
+    """Why each unassigned customer has no RM: the code of its reason that says so (a row's
+    codes also say what became of today's RM, or that a lock could not hold)."""
+    from allocator.reasons import UNASSIGNED
+
+    rows = codes[(status == "unassigned").to_numpy()]
+    main = [next((k for k in str(v).split(";") if k in UNASSIGNED), "") for v in rows]
+    return pd.Series(main, dtype=object)[lambda s: s != ""]
 
 
 def solve_summary(solution: Solution) -> dict[str, Any]:
@@ -143,6 +161,9 @@ def kpi_table(kpis: dict[str, Any]) -> list[tuple[str, str]]:
             f"{kpis['overloaded_rms']} / {kpis['underloaded_rms']}",
         )
     )
+    for role, c in kpis.get("coverage_by_role", {}).items():
+        if role != "primary":
+            rows.append((f"role {role}", f"{c['filled']}/{c['applies']} filled"))
     for code, v in kpis["unassigned_reasons"].items():
         rows.append((f"unassigned: {code}", str(v)))
     solve = kpis["solve"]

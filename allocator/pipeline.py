@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,15 @@ import pandas as pd
 
 from allocator.compile import Compiled, compile_problem
 from allocator.errors import PlanBreachError
+from allocator.handover import hand_over
 from allocator.instance import Instance
 from allocator.params import SolveParams
 from allocator.plan import Plan, build_plan
 from allocator.policy import Policy, load_policy
 from allocator.problem import Problem
-from allocator.solution import Solution, SolutionStatus, SolveControl, StageResult
+from allocator.safeguards import never_worse_than_book, safety_net, within_move_caps
+from allocator.solution import Solution, SolutionStatus, SolveControl
+from allocator.staging import restate
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +99,10 @@ def solve_compiled(
 ) -> Plan:
     """:func:`solve` from an already compiled problem (scenarios compile once and reuse it)."""
     solution = solve_problem(compiled.problem, params, control, strategy=strategy)
+    handed = hand_over(compiled, solution.assignment)
+    if not np.array_equal(handed, solution.assignment):
+        solution = replace(solution, assignment=handed)
+        solution.stages = [restate(compiled.problem, s, handed) for s in solution.stages]
     plan = build_plan(compiled, solution)
     if params.check:
         verify(plan)
@@ -108,7 +116,9 @@ def solve_problem(
     *,
     strategy: Strategy | None = None,
 ) -> Solution:
-    """Solve a problem: the strategy, the safety net, and the problem's own check.
+    """Solve a problem: the strategy, then the safeguards every solution goes through (the
+    safety net, the move caps, never worse than today's book; :mod:`allocator.safeguards`),
+    and the problem's own check.
 
     Raises
     ------
@@ -117,6 +127,8 @@ def solve_problem(
     """
     solution = (strategy or backend_strategy)(problem, params, control)
     solution = safety_net(problem, solution)
+    solution = within_move_caps(problem, solution)
+    solution = never_worse_than_book(problem, solution)
     # a proven-infeasible problem (required customers that cannot all be placed) is answered
     # with the best plan that leaves some of them out: every other rule still holds
     held = problem
@@ -160,34 +172,14 @@ def verify(plan: Plan) -> None:
     """
     from allocator.checker import check_plan
 
-    report = check_plan(plan.instance, plan.assignments, plan.policy)
+    report = check_plan(
+        plan.instance,
+        plan.assignments,
+        plan.policy,
+        reasons=True,
+        solve=plan.kpis["solve"],
+        coverage=plan.coverage,
+    )
     if not report.ok:
         log.error("plan breaks hard rules %s (backend %s)", report.by_rule(), plan.solution.backend)
         raise PlanBreachError(plan.solution.backend, report.by_rule(), report.summary())
-
-
-def safety_net(problem: Problem, solution: Solution) -> Solution:
-    """When the backend found no assignment (time too short, or required customers that cannot
-    all be placed), fall back to the greedy plan and say so in the status: the plan leaves
-    customers unassigned with a reason rather than failing."""
-    from allocator.heuristics.greedy import greedy_assignment
-
-    if solution.status not in (SolutionStatus.NO_SOLUTION, SolutionStatus.INFEASIBLE):
-        return solution
-    a = greedy_assignment(problem)
-    if problem.violations(a):
-        relaxed = problem.replace(required=np.zeros_like(problem.required))
-        a = greedy_assignment(relaxed)
-    stage = StageResult(
-        "cover_value", float(problem.cover_value(a)), float("nan"), SolutionStatus.FEASIBLE, 0.0
-    )
-    return Solution(
-        assignment=a,
-        status=SolutionStatus.FEASIBLE
-        if solution.status == SolutionStatus.NO_SOLUTION
-        else solution.status,
-        termination=solution.termination,
-        stages=[stage],
-        backend=f"{solution.backend}+greedy",
-        seconds=solution.seconds,
-    )

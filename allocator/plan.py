@@ -18,19 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocator.compile import LOCK_BROKEN, LOCK_HELD, Compiled
+from allocator.compile import Compiled
 from allocator.contract import PLAN_COLUMNS as PLAN_COLUMNS
+from allocator.coverage import assign_coverage
 from allocator.instance import Instance
-from allocator.kpis import compute_kpis
+from allocator.kpis import compute_kpis, coverage_by_role
 from allocator.policy import Policy
-from allocator.reasons import (
-    RmState,
-    assignment_loads,
-    funnel_reason,
-    pair_reason,
-    solve_reason,
-)
-from allocator.solution import Solution, SolutionStatus
+from allocator.reasons import explain_rows
+from allocator.solution import Solution
 
 
 @dataclass
@@ -48,12 +43,23 @@ class Plan:
         What the backend returned (status, termination, stages with bounds).
     compiled : Compiled
         The compiled problem (for explanations).
+    coverage : pandas.DataFrame
+        coverage.csv (contract v1.1): ``customer_id, role, rm_id, reason``; a ``primary`` row
+        per customer with an RM, then each coverage role that applies (filled, or with an
+        empty ``rm_id`` and the reason).
     """
 
     assignments: pd.DataFrame
     kpis: dict[str, Any]
     solution: Solution
     compiled: Compiled = field(repr=False)
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    @property
+    def has_roles(self) -> bool:
+        """Whether any coverage role beyond the primary RM applies (then coverage.csv is
+        written beside plan.csv)."""
+        return bool(len(self.coverage)) and bool((self.coverage["role"] != "primary").any())
 
     @property
     def instance(self) -> Instance:
@@ -132,31 +138,7 @@ def build_plan(compiled: Compiled, solution: Solution) -> Plan:
     status[has_rm & (rm_col == current_id)] = "kept"
     status[pooled & ~has_rm] = "pooled"
 
-    reason = np.full(n, "", dtype=object)
-    code = np.full(n, "", dtype=object)
-    reason[pooled] = "pooled tier: served by pools and channels"
-    code[pooled] = "pooled"
-
-    cls_of = compiled.classes.class_of
-    counts = np.diff(p.customer_ptr)
-    optimal = solution.status == SolutionStatus.OPTIMAL
-    need = np.flatnonzero((status == "unassigned") & ~pooled)
-    no_pairs = need[counts[need] == 0]
-    funnel_cache: dict[int, tuple[str, str]] = {}
-    for c in no_pairs:
-        k = int(cls_of[c])
-        if k not in funnel_cache:
-            funnel_cache[k] = funnel_reason(compiled, k)
-        code[c], reason[c] = funnel_cache[k]
-    with_pairs = need[counts[need] > 0]
-    if with_pairs.size:
-        state = RmState(p, a)
-        for c in with_pairs:
-            code[c], reason[c] = solve_reason(compiled, int(c), state, optimal)
-
-    _reassign_reasons(compiled, status, reason)
-    _lock_reasons(compiled, reason)
-    _move_reasons(compiled, a, status, reason)
+    code, reason = explain_rows(compiled, solution, status)
 
     table = pd.DataFrame(
         {
@@ -169,58 +151,9 @@ def build_plan(compiled: Compiled, solution: Solution) -> Plan:
             "previous_rm_id": current_id,
         }
     )
+    coverage = assign_coverage(compiled, a)
     kpis = compute_kpis(compiled, table, solution, table["reason_code"])
-    return Plan(assignments=table, kpis=kpis, solution=solution, compiled=compiled)
-
-
-def _reassign_reasons(compiled: Compiled, status: np.ndarray, reason: np.ndarray) -> None:
-    """Say why today's RM could not be kept: it left, is inactive or is no longer eligible."""
-    cur = compiled.current_rm
-    inst = compiled.instance
-    current_id = inst.customers["current_rm_id"].to_numpy(dtype=object)
-    for c in np.flatnonzero(
-        ((status == "reassigned") | (status == "unassigned")) & (current_id != "")
-    ):
-        if compiled.problem.current[c] >= 0:
-            continue
-        r = int(cur[c])
-        if r < 0:
-            why = f"today's RM {current_id[c]} is no longer on the RM list"
-        else:
-            text = pair_reason(compiled, int(c), r)
-            why = f"today's RM {current_id[c]} {text}" if text else ""
-        if why:
-            reason[c] = f"{reason[c]}; {why}" if reason[c] else why
-
-
-def _lock_reasons(compiled: Compiled, reason: np.ndarray) -> None:
-    for c in np.flatnonzero(compiled.lock_state == LOCK_HELD):
-        reason[c] = reason[c] or "locked to today's RM"
-    for c in np.flatnonzero(compiled.lock_state == LOCK_BROKEN):
-        note = "lock cannot hold"
-        reason[c] = f"{note}; {reason[c]}" if reason[c] else note
-
-
-def _move_reasons(
-    compiled: Compiled, a: np.ndarray, status: np.ndarray, reason: np.ndarray
-) -> None:
-    """Moves are the least wanted outcome; say what forced each one."""
-    p = compiled.problem
-    moved = np.flatnonzero(status == "moved")
-    if moved.size == 0:
-        return
-    loads = assignment_loads(p, a)
-    dedicated = np.zeros(p.n_rms, dtype=bool)
-    excl = np.flatnonzero(p.exclusive & (a >= 0))
-    dedicated[a[excl]] = True
-    for c in moved:
-        r = int(p.current[c])
-        if p.group[c] >= 0:
-            why = "moved with its group to one RM"
-        elif dedicated[r] and not p.exclusive[c]:
-            why = f"today's RM {p.rm_ids[r]} is now dedicated one-to-one to a key customer"
-        elif loads[r] >= p.capacity[r] * 0.95:
-            why = f"today's RM {p.rm_ids[r]} is at capacity with customers of higher priority"
-        else:
-            why = "moved to balance workload"
-        reason[c] = reason[c] or why
+    kpis["coverage_by_role"] = coverage_by_role(coverage)
+    return Plan(
+        assignments=table, kpis=kpis, solution=solution, compiled=compiled, coverage=coverage
+    )

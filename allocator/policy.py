@@ -125,6 +125,90 @@ class Hysteresis(_Strict):
         return int(self.wait_months.get(tier, self.wait_months.get("default", 3)))
 
 
+class CoCoverPosition(_Strict):
+    """An executive position that co-covers rich retail customers of its branch subtree."""
+
+    aum_min: float = Field(ge=0, le=1e15)
+    level: str
+
+
+def _default_positions() -> dict[str, CoCoverPosition]:
+    return {
+        "subbranch_deputy_head": CoCoverPosition(aum_min=1_000_000, level="subbranch"),
+        "subbranch_head": CoCoverPosition(aum_min=2_000_000, level="subbranch"),
+        "city_head": CoCoverPosition(aum_min=5_000_000, level="city"),
+    }
+
+
+class CoCover(_Strict):
+    """Executive co-coverage (the directive: a sub-branch's deputy head from 1,000,000 of
+    financial assets, its head from 2,000,000, the city branch's leaders from 5,000,000).
+
+    Each retail customer at or above a line is co-covered by an executive of the position whose
+    line it meets highest (its *band*), sitting at the position's branch level above the
+    customer's branch; an executive co-covers at most its ``co_cover_capacity`` customers
+    (``default_capacity`` when rms.csv gives none), the richest first when short.
+    """
+
+    enabled: bool = True
+    positions: dict[str, CoCoverPosition] = Field(default_factory=_default_positions)
+    default_capacity: float = Field(default=50, gt=0, le=1e6)
+
+
+class CityCoRm(_Strict):
+    """Named-list customers of the head-office and province lists are also listed at their city
+    branch: they get a co-RM of their line at the city-level branch above them, whose capacity
+    carries ``workload`` points per such customer."""
+
+    enabled: bool = True
+    tiers: list[str] = Field(default_factory=lambda: ["hq", "province"])
+    level: str = "city"
+    workload: float = Field(default=1.0, ge=0, le=1e6)
+
+
+class Team(_Strict):
+    """A key-account team: the lead (the primary RM, of the band's grade) and ``size - 1``
+    members of the customer's line, each carrying ``member_workload`` points."""
+
+    size: int = Field(default=3, ge=1, le=20)
+    member_workload: float = Field(default=1.0, ge=0, le=1e6)
+
+
+class GroupNetwork(_Strict):
+    """A group's network: the group's RM leads; each member's branch gets a network RM (role
+    ``team_member``) when the member sits at another branch than the lead."""
+
+    enabled: bool = False
+    workload: float = Field(default=1.0, ge=0, le=1e6)
+
+
+class Coverage(_Strict):
+    """The coverage model beyond one RM per customer (contract v1.1, ``coverage.*``).
+
+    Attributes
+    ----------
+    key_accounts : ``one_to_one`` or ``team``
+        How a key account (a band with ``one_to_one``) is served: by a dedicated RM, or by a
+        team led by an RM of the band's grade (the lead then keeps other customers).
+    team, co_cover, city_co_rm, group_network
+        Each role's rules (see their classes).
+    composite_levels : list of str
+        Branch levels where an RM of ``line: both`` serves both lines (first-level and county
+        sub-branches: ``subbranch``); elsewhere it serves neither.
+    designated_tiers : list of str
+        Tiers a VIP centre serves only when ``designated_private`` (practice: ``[private]``;
+        policy v1 lets every VIP centre serve them, so the default is none).
+    """
+
+    key_accounts: Literal["one_to_one", "team"] = "one_to_one"
+    team: Team = Field(default_factory=Team)
+    co_cover: CoCover = Field(default_factory=CoCover)
+    city_co_rm: CityCoRm = Field(default_factory=CityCoRm)
+    group_network: GroupNetwork = Field(default_factory=GroupNetwork)
+    composite_levels: list[str] = Field(default_factory=lambda: ["subbranch"])
+    designated_tiers: list[str] = Field(default_factory=list)
+
+
 class Policy(_Strict):
     """A validated allocation policy (see ``default_policy.yaml`` for the meaning of each field)."""
 
@@ -139,6 +223,7 @@ class Policy(_Strict):
     objective: list[Stage] = Field(default_factory=lambda: list(_STAGES))
     continuity: Continuity = Field(default_factory=Continuity)
     hysteresis: Hysteresis = Field(default_factory=Hysteresis)
+    coverage: Coverage = Field(default_factory=Coverage)
 
     @model_validator(mode="after")
     def _check_references(self) -> Policy:
@@ -170,6 +255,19 @@ class Policy(_Strict):
         for name in self.continuity.move_only_on_departure:
             if name not in names:
                 problems.append(f"continuity.move_only_on_departure: unknown tier {name!r}")
+        cov = self.coverage
+        levels = [p.level for p in cov.co_cover.positions.values()]
+        for level in [*levels, cov.city_co_rm.level, *cov.composite_levels]:
+            if level not in self.branch_levels:
+                problems.append(
+                    f"coverage: branch level {level!r} is not one of {self.branch_levels}"
+                )
+        for name in [*cov.city_co_rm.tiers, *cov.designated_tiers]:
+            if name not in names:
+                problems.append(f"coverage.city_co_rm.tiers: unknown tier {name!r}")
+        for name in cov.co_cover.positions:
+            if name not in ("subbranch_deputy_head", "subbranch_head", "city_head"):
+                problems.append(f"coverage.co_cover.positions: unknown position {name!r}")
         for name, months in self.hysteresis.wait_months.items():
             if name != "default" and name not in names:
                 problems.append(f"hysteresis.wait_months: unknown tier {name!r}")

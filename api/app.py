@@ -1,10 +1,12 @@
 """The application factory: ``api.app:create_app(settings=None)``.
 
 Building the app migrates the database to head (so any way of serving it -- ``rmalloc serve``,
-``uvicorn --factory api.app:create_app``, a test client -- meets the schema it expects) and wires
-the routers, the one error mapping, the size limit, the access log and the metrics. While the app
-runs, a light reaper re-queues or fails jobs whose worker died, even when no worker is left to do
-it.
+``uvicorn --factory api.app:create_app``, a test client -- meets the schema it expects), builds the
+services once (:class:`api.services.Services`: they hold the engine and the process's caches) and
+wires the routers, the one error mapping, the size limit, the access log and the metrics. The
+app's state holds ``settings``, ``services`` and ``metrics``; routers reach them only through
+:mod:`api.deps`. While the app runs, a light reaper re-queues or fails jobs whose worker died,
+even when no worker is left to do it.
 """
 
 from __future__ import annotations
@@ -20,14 +22,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
 from api import db, errors
-from api.ingest import InstanceCache
 from api.metrics import Metrics
 from api.middleware import AccessLogMiddleware, BodyLimitMiddleware
-from api.plans import PlanCache
 from api.routers import datasets, health, jobs, keys, recommendations, scenarios, ui
-from api.schemas import DatasetCreate, Problem
+from api.schemas import DatasetCreate, ProblemDetail
+from api.services import Services
+from api.services.jobs import JobService
 from api.settings import Settings
-from api.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +40,13 @@ also uploads datasets and runs jobs, **admin** also manages keys. Errors are RFC
 """
 
 
-async def _reap_forever(store: Store, settings: Settings) -> None:
+async def _reap_forever(jobs: JobService, settings: Settings) -> None:
     period = max(settings.stale_seconds / 2, 0.5)
     while True:
         await asyncio.sleep(period)
         try:
             reaped = await run_in_threadpool(
-                store.reap, stale_seconds=settings.stale_seconds, max_attempts=settings.max_attempts
+                jobs.reap, stale_seconds=settings.stale_seconds, max_attempts=settings.max_attempts
             )
             for r in reaped:
                 log.warning("lost job handled", extra={"job_id": r.job_id, "action": r.action})
@@ -64,11 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = db.make_engine(settings.database_url)
     db.migrate(engine)
-    store = Store(engine)
+    services = Services.from_engine(engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        reaper = asyncio.create_task(_reap_forever(store, settings))
+        reaper = asyncio.create_task(_reap_forever(services.jobs, settings))
         try:
             yield
         finally:
@@ -86,16 +87,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    app.state.store = store
-    app.state.instances = InstanceCache()
-    app.state.plans = PlanCache()
-    app.state.metrics = Metrics(store)
-    app.state.retry_after_seconds = settings.retry_after_seconds
+    app.state.services = services
+    app.state.metrics = Metrics(services.jobs, services.workers)
 
     for module in (health, datasets, jobs, recommendations, scenarios, keys):
         app.include_router(module.router)
     app.include_router(ui.router)  # the web page: GET / and /ui (api/static)
-    errors.install(app)
+    errors.install(app, retry_after_seconds=settings.retry_after_seconds)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(AccessLogMiddleware, metrics=app.state.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -111,7 +109,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for model in (DatasetCreate, Problem):
+    for model in (DatasetCreate, ProblemDetail):
         definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in definition.pop("$defs", {}).items():
             components.setdefault(name, sub)
@@ -120,7 +118,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     problem_422 = {
         "description": "Invalid request or input (every issue listed).",
         "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
         },
     }
     for path in schema.get("paths", {}).values():

@@ -10,37 +10,35 @@ from __future__ import annotations
 import logging
 
 from allocator.errors import InputError
-from api.auth import Role, create_key, key_from_token
-from api.ingest import save_instance
+from api.auth import Role
+from api.services.datasets import DatasetService
+from api.services.keys import KeyService
 from api.settings import Settings
-from api.store import Store
 
 log = logging.getLogger(__name__)
 
 SAMPLE_NAME = "sample"
 
 
-def ensure_admin_key(store: Store, settings: Settings) -> str | None:
+def ensure_admin_key(keys: KeyService, settings: Settings) -> str | None:
     """Install an admin key when there is no active key; the new token when one was generated
     (to be printed once), else ``None``."""
-    if store.count_active_keys() > 0:
+    if keys.count_active() > 0:
         return None
     if settings.bootstrap_key:
-        new = key_from_token(settings.bootstrap_key)
-        existing = store.get_key(new.key_id)
-        if existing is None:
-            store.add_key(new.key_id, new.secret_sha256, Role.admin.value, "bootstrap")
-            log.info("bootstrap admin key installed", extra={"key_id": new.key_id})
+        installed = keys.install(settings.bootstrap_key, Role.admin, "bootstrap")
+        if installed is not None:
+            log.info("bootstrap admin key installed", extra={"key_id": installed.key_id})
         return None
-    new = create_key(store, Role.admin, "bootstrap")
+    new = keys.create(Role.admin, "bootstrap")
     log.info("admin key created", extra={"key_id": new.key_id})
     return new.token
 
 
-def ensure_sample(store: Store, settings: Settings) -> str | None:
+def ensure_sample(datasets: DatasetService, settings: Settings) -> str | None:
     """Load the bundled sample bank as dataset ``sample`` into an empty database; its id, or
     ``None`` when not loaded (not empty, switched off, or not shipped in this build)."""
-    if not settings.load_sample or store.count_datasets() > 0:
+    if not settings.load_sample or datasets.count() > 0:
         return None
     try:
         from allocator.synth import sample_bank_paths
@@ -51,7 +49,7 @@ def ensure_sample(store: Store, settings: Settings) -> str | None:
     except (ImportError, FileNotFoundError, KeyError, InputError) as exc:
         log.warning("sample bank not loaded", extra={"error_type": type(exc).__name__})
         return None
-    ds = save_instance(store, instance, name=SAMPLE_NAME)
+    ds = datasets.save_instance(instance, name=SAMPLE_NAME)
     log.info(
         "sample bank loaded",
         extra={"dataset_id": ds.id, "customers": ds.n_customers, "rms": ds.n_rms},

@@ -1,9 +1,12 @@
 """Every failure the API reports, as RFC 9457 ``application/problem+json``, mapped in ONE place.
 
-Routers raise typed errors (:class:`ApiError` subclasses here, or the allocator's
-:class:`~allocator.errors.InputError` / :class:`~allocator.errors.PolicyError`); :func:`install`
-turns each into a problem document. A problem names what is wrong precisely (the field of a request,
-or the file, row and column of an upload) so a client can fix it without guessing.
+Routers raise typed errors (:class:`ApiError` subclasses here for what is wrong with a request),
+the services raise their domain errors (:mod:`api.services.errors`: no such record, a state
+conflict, a full queue, a bad solve parameter) and the library its own
+(:class:`~allocator.errors.InputError`, :class:`~allocator.errors.PolicyError`); :func:`install`
+turns each into a problem document, so no service needs to know HTTP. A problem names what is
+wrong precisely (the field of a request, or the file, row and column of an upload) so a client
+can fix it without guessing.
 
 Problem bodies go to the client who sent the data; the logs get only the problem type and status,
 never the values (they may be customer data).
@@ -20,8 +23,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from allocator.errors import InputError, PolicyError
-from api.store import QueueFullError
+from allocator.errors import InputError, PlanBreachError, PolicyError
+from api.services.errors import (
+    ConflictError,
+    InvalidParameterError,
+    NotFoundError,
+    QueueFullError,
+    ServiceError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -166,12 +175,47 @@ def policy_error_problem(exc: PolicyError) -> dict[str, Any]:
     }
 
 
+def plan_breach_problem(exc: PlanBreachError) -> dict[str, Any]:
+    """A plan that broke a hard rule, as a failed job's ``error``.
+
+    A breach is a defect of a backend, not of the caller's data, hence a 500 of its own type (a
+    client may retry with another backend). The detail names the backend and the rules with
+    their counts; the checker's report (``exc.details``) is left out: it names customers and
+    RMs, and this document is stored and shown to every viewer.
+    """
+    return {
+        "type": problem_type("plan-breach"),
+        "title": "The plan broke a hard rule",
+        "status": 500,
+        "detail": str(exc),
+        "backend": exc.backend,
+        "rules": dict(exc.rules),
+    }
+
+
+#: the services' errors as (status, slug, title); none of these classes derives from another
+_SERVICE_ERRORS: dict[type[ServiceError], tuple[int, str, str]] = {
+    NotFoundError: (NotFound.status, NotFound.slug, NotFound.title),
+    ConflictError: (Conflict.status, Conflict.slug, Conflict.title),
+    QueueFullError: (QueueFull.status, QueueFull.slug, QueueFull.title),
+    InvalidParameterError: (Unprocessable.status, Unprocessable.slug, Unprocessable.title),
+}
+
+
 def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def install(app: FastAPI) -> None:
-    """Register the one mapping from exceptions to problem documents."""
+def install(app: FastAPI, *, retry_after_seconds: int = 10) -> None:
+    """Register the one mapping from exceptions to problem documents.
+
+    Parameters
+    ----------
+    app
+        The application.
+    retry_after_seconds
+        ``Retry-After`` of a 429 (the queue was full).
+    """
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -209,16 +253,26 @@ def install(app: FastAPI) -> None:
             extra={"field": "policy"},
         )
 
-    @app.exception_handler(QueueFullError)
-    async def _queue_full(request: Request, exc: QueueFullError) -> JSONResponse:
-        retry = str(getattr(request.app.state, "retry_after_seconds", 10))
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        status, slug, title = next(
+            (answer for kind, answer in _SERVICE_ERRORS.items() if isinstance(exc, kind)),
+            (500, "internal", "Internal error"),
+        )
+        extra: dict[str, Any] = {}
+        headers: dict[str, str] = {}
+        if isinstance(exc, InvalidParameterError):
+            extra["field"] = exc.field
+        if isinstance(exc, QueueFullError):
+            headers["Retry-After"] = str(retry_after_seconds)
         return problem_response(
             request,
-            status=429,
-            slug="queue-full",
-            title="Too many queued jobs",
-            detail=f"{exc.queued} jobs are queued (limit {exc.max_queued}); retry later",
-            headers={"Retry-After": retry},
+            status=status,
+            slug=slug,
+            title=title,
+            detail=exc.detail,
+            extra=extra,
+            headers=headers or None,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -1,10 +1,10 @@
-"""Datasets in and out: uploads and JSON records to a validated, stored bank, and back.
+"""Datasets in: uploads and JSON records to a validated bank, and the bytes it is stored as.
 
 Uploads are read with the library's own reader (:func:`allocator.io.read_table`, every cell as
 text, so an issue quotes a value exactly as the user typed it) and validated with
 :func:`allocator.validation.load_instance`. What is stored is the *normalised* instance (Parquet
-bytes per table): it reads back through ``load_instance`` to an equal instance, and a stored
-dataset never changes, so the parsed instance of a dataset id can be cached for good.
+bytes per table, :func:`instance_tables`): it reads back through ``load_instance`` to an equal
+instance. Nothing here touches the database; :mod:`api.services.datasets` stores the bytes.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +22,7 @@ import pandas as pd
 from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
 from allocator.io import cell_text, read_table
-from allocator.policy import Policy
 from allocator.validation import load_instance
-from api.models import Dataset
-from api.store import Store
 
 TABLES = ("customers", "rms", "branches")
 _SUFFIXES = {".csv": ".csv", ".parquet": ".parquet", ".pq": ".parquet", ".xlsx": ".xlsx"}
@@ -150,71 +145,12 @@ def instance_tables(instance: Instance) -> dict[str, bytes]:
     return tables
 
 
-def save_instance(
-    store: Store,
-    instance: Instance,
-    *,
-    name: str | None = None,
-    parent_id: str | None = None,
-    derivation: dict[str, Any] | None = None,
-    created_by: str | None = None,
-) -> Dataset:
-    """Store a validated instance as a new, immutable dataset."""
-    tables = instance_tables(instance)
+def tables_digest(tables: dict[str, bytes]) -> str:
+    """SHA-256 over a dataset's stored tables in a fixed order (two uploads of the same bank
+    normalise to the same bytes, so the digest tells a client it sent the same data again)."""
     digest = hashlib.sha256()
     for table in TABLES:
         if table in tables:
             digest.update(table.encode())
             digest.update(tables[table])
-    return store.add_dataset(
-        tables,
-        n_customers=instance.n_customers,
-        n_rms=instance.n_rms,
-        n_branches=len(instance.branches),
-        branches_given=instance.branches_given,
-        sha256=digest.hexdigest(),
-        name=name,
-        parent_id=parent_id,
-        derivation=derivation,
-        created_by=created_by,
-    )
-
-
-class InstanceCache:
-    """The parsed instances of the last few datasets used (datasets are immutable, so an entry
-    never goes stale)."""
-
-    def __init__(self, size: int = 4):
-        self.size = size
-        self._items: OrderedDict[str, Instance] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, store: Store, dataset_id: str) -> Instance:
-        with self._lock:
-            if dataset_id in self._items:
-                self._items.move_to_end(dataset_id)
-                return self._items[dataset_id]
-        instance = load_dataset(store, dataset_id)
-        with self._lock:
-            self._items[dataset_id] = instance
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return instance
-
-
-def load_dataset(store: Store, dataset_id: str, policy: Policy | None = None) -> Instance:
-    """The instance of a stored dataset (validated under ``policy``, the default when ``None``:
-    a policy may rename grades or list tiers, and the data must fit the policy it is solved by).
-
-    Raises
-    ------
-    KeyError
-        When the dataset has no stored tables.
-    """
-    tables = store.dataset_tables(dataset_id)
-    if "customers" not in tables or "rms" not in tables:
-        raise KeyError(dataset_id)
-    branches = from_parquet(tables["branches"]) if "branches" in tables else None
-    return load_instance(
-        from_parquet(tables["customers"]), from_parquet(tables["rms"]), branches, policy=policy
-    )
+    return digest.hexdigest()

@@ -3,6 +3,13 @@
 :func:`execute` never raises: every outcome -- a plan, a failure with its reason, a stop -- is an
 :class:`Outcome` the worker records. Errors are stored as problem documents; what reaches the
 logs is their type and the job's id, never data (an exception's message may quote a customer).
+
+The job's stored JSON is read back into typed :class:`~allocator.params.SolveParams`
+(:class:`api.services.params.JobParams`), the server-owned fields set from the worker's settings,
+and the plan comes out of the library's one pipeline (:func:`allocator.pipeline.solve`), which
+checks it before it leaves: a plan that breaks a hard rule fails the job
+(``urn:rmalloc:problem:plan-breach``) instead of being stored. The job's policy is parsed once,
+and that one object serves the dataset's validation and the solve.
 """
 
 from __future__ import annotations
@@ -14,15 +21,28 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from allocator.backends.base import Progress, SolveControl
-from allocator.errors import InputError, PolicyError
-from allocator.policy import load_policy
-from api.errors import input_error_problem, policy_error_problem, problem_type
-from api.ingest import load_dataset, save_instance, to_parquet
+from allocator.errors import InputError, PlanBreachError, PolicyError
+from allocator.params import SolveParams
+from allocator.pipeline import solve
+from allocator.plan import Plan
+from allocator.policy import Policy
+from allocator.solution import Progress, SolveControl
+from api.errors import (
+    input_error_problem,
+    plan_breach_problem,
+    policy_error_problem,
+    problem_type,
+)
+from api.ingest import to_parquet
 from api.models import Job
-from api.store import Store
+from api.services.datasets import DatasetService
+from api.services.params import JobParams
+from api.services.policies import PolicyCache
+
+if TYPE_CHECKING:  # scenarios are optional in a build: imported where a scenario runs
+    from scenarios.spec import ScenarioSpec
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +68,7 @@ class Outcome:
 
 @dataclass
 class ProgressWriter:
-    """``SolveControl.on_progress`` for a job: keeps the best so far and writes it to the store
+    """``SolveControl.on_progress`` for a job: keeps the best so far and writes it to the database
     at most every ``min_seconds`` (a solver may report hundreds of times a second)."""
 
     write: Callable[[str | None, dict[str, Any]], None]
@@ -123,27 +143,57 @@ def _internal_problem(exc: BaseException) -> dict[str, Any]:
 
 
 def execute(
-    store: Store,
     job: Job,
     control: SolveControl,
     *,
+    datasets: DatasetService,
+    policies: PolicyCache,
     solver_workers: int,
     progress_seconds: float,
     write_progress: Callable[[str | None, dict[str, Any]], None],
 ) -> Outcome:
-    """Run a claimed job to its end (or until ``control.stop``); never raises."""
+    """Run a claimed job to its end (or until ``control.stop``); never raises.
+
+    Parameters
+    ----------
+    job
+        The claimed job.
+    control
+        The solve's stop event; its ``on_progress`` is set here.
+    datasets, policies
+        Where the bank and the policy come from (a scenario also stores its edited bank).
+    solver_workers
+        Solver threads: the server's setting, whatever the job says.
+    progress_seconds
+        Least time between two progress writes.
+    write_progress
+        Writes a best-so-far report of the job.
+    """
     writer = ProgressWriter(write_progress, progress_seconds)
     control.on_progress = writer
     started = time.monotonic()
     try:
+        request = JobParams.from_json(job.params)
+        params = request.for_worker(workers=solver_workers)
+        write_progress("loading", {"stage": "loading"})
+        policy = policies.load(request.policy)
         if job.kind == "scenario":
-            outcome = _run_scenario(store, job, control, solver_workers, write_progress)
+            outcome = _run_scenario(datasets, job, request, params, policy, control, write_progress)
         else:
-            outcome = _run_solve(store, job, control, solver_workers, write_progress)
+            instance = datasets.load_instance(job.dataset_id, policy)
+            write_progress("solving", {"stage": "solving"})
+            outcome = _plan_outcome(solve(instance, policy, params, control))
     except InputError as exc:
         outcome = Outcome(error=input_error_problem(exc))
     except PolicyError as exc:
         outcome = Outcome(error=policy_error_problem(exc))
+    except PlanBreachError as exc:
+        # the rules and counts only: the checker's details name customers
+        log.error(
+            "plan breaks hard rules",
+            extra={"job_id": job.id, "backend": exc.backend, "rules": dict(exc.rules)},
+        )
+        outcome = Outcome(error=plan_breach_problem(exc))
     except Exception as exc:
         log.error(
             "job failed",
@@ -160,29 +210,8 @@ def execute(
     return outcome
 
 
-def _run_solve(
-    store: Store,
-    job: Job,
-    control: SolveControl,
-    workers: int,
-    write_progress: Callable[[str | None, dict[str, Any]], None],
-) -> Outcome:
-    from allocator.allocation import allocate
-
-    params = job.params
-    write_progress("loading", {"stage": "loading"})
-    policy = load_policy(params.get("policy"))
-    instance = load_dataset(store, job.dataset_id, policy)
-    write_progress("solving", {"stage": "solving"})
-    plan = allocate(
-        instance,
-        policy=policy,
-        backend=params.get("backend", "auto"),
-        time_limit=float(params["time_limit"]),
-        seed=int(params.get("seed", 0)),
-        workers=workers,
-        control=control,
-    )
+def _plan_outcome(plan: Plan) -> Outcome:
+    """A solve's plan as an outcome; a failure when the solve ended without a usable plan."""
     kpis = plan.kpis
     if not _has_plan(kpis):
         return Outcome(
@@ -199,10 +228,10 @@ def _run_solve(
     return Outcome(plan=to_parquet(plan.assignments), kpis=kpis, progress=headline(kpis))
 
 
-def _scenario_spec(job: Job) -> Any:
+def _scenario_spec(request: JobParams) -> ScenarioSpec:
     from scenarios.spec import load_spec
 
-    spec = dict(job.params["spec"])
+    spec = dict(request.spec or {})
     # The dataset is the baseline: the placeholder is never loaded (the worker passes the solved
     # dataset as the baseline run), and the server reads no file a client names.
     spec["baseline"] = "sample"
@@ -210,47 +239,36 @@ def _scenario_spec(job: Job) -> Any:
 
 
 def _run_scenario(
-    store: Store,
+    datasets: DatasetService,
     job: Job,
+    request: JobParams,
+    params: SolveParams,
+    policy: Policy,
     control: SolveControl,
-    workers: int,
     write_progress: Callable[[str | None, dict[str, Any]], None],
 ) -> Outcome:
-    from allocator.allocation import allocate
     from scenarios.run import BankRun, run_scenario
 
-    params = job.params
-    write_progress("loading", {"stage": "loading"})
-    spec = _scenario_spec(job)
-    policy = load_policy(params.get("policy"))
-    instance = load_dataset(store, job.dataset_id, policy)
+    spec = _scenario_spec(request)
+    if request.seed_from_spec:
+        params = params.replace(seed=spec.seed)
+    instance = datasets.load_instance(job.dataset_id, policy)
     write_progress("baseline", {"stage": "baseline"})
-    seed = int(params["seed"]) if params.get("seed") is not None else spec.seed
-    limit = float(params["time_limit"])
-    baseline_plan = allocate(
-        instance,
-        policy=policy,
-        backend=params.get("backend", "auto"),
-        time_limit=limit,
-        seed=seed,
-        workers=workers,
-        control=control,
-    )
+    baseline_plan = solve(instance, policy, params, control)
     if control.stop.is_set():
         return Outcome(progress=headline(baseline_plan.kpis))
     write_progress("scenario", {"stage": "scenario", **_jsonable_headline(baseline_plan.kpis)})
     result = run_scenario(
         spec,
-        time_limit=limit,
-        seed=seed,
-        workers=workers,
-        backend=params.get("backend", "auto"),
+        time_limit=params.time_limit,
+        seed=params.seed,
+        workers=params.workers,
+        backend=params.backend,
         baseline=BankRun(instance, policy, baseline_plan),
     )
     derived_id = None
     if result.solved:
-        derived = save_instance(
-            store,
+        derived = datasets.save_instance(
             result.instance,
             name=f"{spec.name} (scenario of {job.dataset_id})",
             parent_id=job.dataset_id,

@@ -1,5 +1,6 @@
 """Prometheus metrics: requests of this process, and jobs and solve times from the database
-(the solves run in worker processes, so their numbers are read from the store at scrape time)."""
+(the solves run in worker processes, so their numbers are read from the database at scrape
+time)."""
 
 from __future__ import annotations
 
@@ -11,23 +12,25 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Met
 from prometheus_client.registry import Collector
 
 from api.models import utcnow
-from api.store import Store
+from api.services.jobs import JobService
+from api.services.workers import WorkerService
 
 SOLVE_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
 
 
-class StoreCollector(Collector):
+class DatabaseCollector(Collector):
     """Jobs by status, solve seconds and the age of the newest worker heartbeat."""
 
-    def __init__(self, store: Store):
-        self.store = store
+    def __init__(self, jobs: JobService, workers: WorkerService):
+        self.jobs = jobs
+        self.workers = workers
 
     def collect(self) -> Iterable[Metric]:
         jobs = GaugeMetricFamily("rmalloc_jobs", "Jobs by status.", labels=["status"])
-        for status, n in self.store.count_jobs_by_status().items():
+        for status, n in self.jobs.count_by_status().items():
             jobs.add_metric([status], n)
         yield jobs
-        counts, total, count = self.store.solve_seconds_histogram(SOLVE_BUCKETS)
+        counts, total, count = self.jobs.solve_seconds_histogram(SOLVE_BUCKETS)
         buckets = [(str(float(b)), c) for b, c in zip(SOLVE_BUCKETS, counts, strict=True)]
         buckets.append(("+Inf", count))
         yield HistogramMetricFamily(
@@ -36,7 +39,7 @@ class StoreCollector(Collector):
             buckets=buckets,
             sum_value=total,
         )
-        beat = self.store.last_worker_heartbeat()
+        beat = self.workers.last_heartbeat()
         age = GaugeMetricFamily(
             "rmalloc_worker_heartbeat_age_seconds",
             "Seconds since the newest heartbeat of a running worker (-1: none).",
@@ -48,7 +51,7 @@ class StoreCollector(Collector):
 class Metrics:
     """The metrics of one app (a registry per app, so tests can build many apps)."""
 
-    def __init__(self, store: Store):
+    def __init__(self, jobs: JobService, workers: WorkerService):
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "rmalloc_http_requests",
@@ -62,7 +65,7 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
-        self.registry.register(StoreCollector(store))
+        self.registry.register(DatabaseCollector(jobs, workers))
 
     def observe(self, method: str, route: str, status: int, started: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

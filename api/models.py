@@ -1,4 +1,4 @@
-"""Tables of the job store (SQLAlchemy 2 declarative).
+"""Tables of the service's database (SQLAlchemy 2 declarative).
 
 Bulky payloads (a dataset's tables, a plan) sit in their own tables so that listing datasets and
 polling jobs never reads them. Times are stored as naive UTC and handed out timezone-aware.

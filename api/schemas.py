@@ -13,7 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from allocator.params import SolveParams
 from api.auth import Role
+from api.services.errors import InvalidParameterError
+from api.services.params import solve_params
 
 Scalar = str | int | float | bool | None
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
@@ -109,8 +112,16 @@ class DatasetList(BaseModel):
     offset: int
 
 
+# The docstrings of these models are their descriptions in the OpenAPI document: notes for
+# developers go in comments.
+
+
 class JobCreate(BaseModel):
     """A solve of a stored dataset."""
+
+    # The solve fields become the library's typed SolveParams at submission (solve_params), so a
+    # bad value is a 422 naming the field before anything is queued. The server sets what a
+    # client may not: solver threads, solver logs, and the independent check of every plan.
 
     model_config = ConfigDict(extra="forbid")
 
@@ -123,6 +134,31 @@ class JobCreate(BaseModel):
     )
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     backend: str = Field(default="auto", max_length=40, description="`auto`, `cpsat`, ...")
+    settings: dict[str, dict[str, Any]] | None = Field(
+        default=None,
+        description="Per-backend settings by backend name, e.g. "
+        '`{"lns": {"initial_free": 200}}`; each backend checks its own at submission.',
+    )
+
+    def solve_params(self, *, time_limit: float) -> SolveParams:
+        """The typed solve parameters of this request.
+
+        Parameters
+        ----------
+        time_limit
+            The effective time limit (the settings' default when none was given; the caller
+            enforces the settings' maximum).
+
+        Raises
+        ------
+        api.services.params.InvalidParameterError
+            Naming the field at fault.
+        """
+        values: dict[str, Any] = {"time_limit": time_limit, "seed": self.seed}
+        values["backend"] = self.backend
+        if self.settings:
+            values["settings"] = self.settings
+        return solve_params(values)
 
 
 class Progress(BaseModel):
@@ -208,6 +244,23 @@ class ScenarioCreate(BaseModel):
     time_limit: float | None = Field(default=None, gt=0)
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
+    def solve_params(self, *, time_limit: float, spec_seed: int) -> SolveParams:
+        """The typed solve parameters of the baseline and scenario solves (the spec's seed when
+        the request names none).
+
+        Raises
+        ------
+        api.services.params.InvalidParameterError
+            Naming the field at fault.
+        """
+        if self.seed is not None:
+            return solve_params({"time_limit": time_limit, "seed": self.seed})
+        try:
+            return solve_params({"time_limit": time_limit, "seed": spec_seed})
+        except InvalidParameterError as exc:
+            field = "spec.seed" if exc.field == "seed" else exc.field
+            raise InvalidParameterError(field, exc.detail) from None
+
 
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -228,7 +281,9 @@ class KeyCreated(KeyOut):
     key: str = Field(description="The key itself: shown this once, never stored.")
 
 
-class Problem(BaseModel):
+# Named after the RFC's "problem details": ``Problem`` is the library's compiled allocation
+# problem (allocator.problem.Problem), and one name must not mean two things.
+class ProblemDetail(BaseModel):
     """An RFC 9457 problem document (``application/problem+json``)."""
 
     model_config = ConfigDict(extra="allow")

@@ -17,8 +17,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from api.services.jobs import JobService
 from api.settings import Settings
-from api.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,15 @@ class _Slot:
 
 
 class Supervisor:
-    """Keeps ``n_workers`` worker processes alive for the database at ``settings.database_url``."""
+    """Keeps ``n_workers`` worker processes alive for the database at ``settings.database_url``.
 
-    def __init__(self, settings: Settings, store: Store, n_workers: int):
+    ``jobs`` is for the reaper: it runs here too, so lost jobs are handled even when every
+    worker is down.
+    """
+
+    def __init__(self, settings: Settings, jobs: JobService, n_workers: int):
         self.settings = settings
-        self.store = store
+        self.jobs = jobs
         self.slots = [_Slot(i) for i in range(n_workers)]
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -104,7 +108,7 @@ class Supervisor:
             if now - self._last_reap >= self.settings.stale_seconds / 2:
                 self._last_reap = now
                 try:
-                    for r in self.store.reap(
+                    for r in self.jobs.reap(
                         stale_seconds=self.settings.stale_seconds,
                         max_attempts=self.settings.max_attempts,
                     ):

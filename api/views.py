@@ -1,4 +1,4 @@
-"""Records of the store as response bodies (the one place that knows both shapes)."""
+"""Database records as response bodies (the one place that knows both shapes)."""
 
 from __future__ import annotations
 

@@ -22,11 +22,12 @@ import uuid
 from types import FrameType
 from typing import Any
 
-from allocator.backends.base import SolveControl
+from allocator.solution import SolveControl
 from api.jobs import Outcome, execute, json_safe
 from api.models import Job
+from api.services import Services
+from api.services.jobs import CANCELLED, DONE, FAILED
 from api.settings import Settings
-from api.store import CANCELLED, DONE, FAILED, Store
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,9 @@ class Worker:
 
     Parameters
     ----------
-    store, settings
-        Where the queue is, and the timings to keep.
+    services, settings
+        Where the queue is (the worker claims, beats and finishes through ``services.jobs``),
+        and the timings and limits to keep.
     worker_id
         A unique name (host, pid and a random suffix by default).
     parent_pid
@@ -54,13 +56,14 @@ class Worker:
 
     def __init__(
         self,
-        store: Store,
+        services: Services,
         settings: Settings,
         *,
         worker_id: str | None = None,
         parent_pid: int | None = None,
     ):
-        self.store = store
+        self.services = services
+        self.jobs = services.jobs
         self.settings = settings
         self.id = worker_id or new_worker_id()
         self.parent_pid = parent_pid
@@ -91,7 +94,7 @@ class Worker:
                     log.warning("supervisor gone; worker stopping", extra={"worker_id": self.id})
                     break
                 self._housekeeping(job_id=None)
-                job = self.store.claim_job(self.id)
+                job = self.jobs.claim(self.id)
                 if job is None:
                     if exit_when_idle:
                         break
@@ -103,7 +106,7 @@ class Worker:
                     break
         finally:
             try:
-                self.store.worker_stopped(self.id)
+                self.services.workers.stopped(self.id)
             except Exception:  # the database may be gone; the heartbeat will age out
                 log.warning("could not record worker stop", extra={"worker_id": self.id})
             log.info("worker stopped", extra={"worker_id": self.id, "jobs": done})
@@ -113,12 +116,12 @@ class Worker:
         now = time.monotonic()
         if now - self._last_beat >= self.settings.heartbeat_seconds:
             self._last_beat = now
-            self.store.worker_beat(
+            self.services.workers.beat(
                 self.id, host=socket.gethostname(), pid=os.getpid(), job_id=job_id
             )
         if job_id is None and now - self._last_reap >= self.settings.stale_seconds / 2:
             self._last_reap = now
-            for reaped in self.store.reap(
+            for reaped in self.jobs.reap(
                 stale_seconds=self.settings.stale_seconds,
                 max_attempts=self.settings.max_attempts,
             ):
@@ -135,13 +138,14 @@ class Worker:
         box: dict[str, Outcome] = {}
 
         def write_progress(stage: str | None, progress: dict[str, Any]) -> None:
-            self.store.record_progress(job.id, self.id, stage, progress)
+            self.jobs.progress(job.id, self.id, stage, progress)
 
         def target() -> None:
             box["outcome"] = execute(
-                self.store,
                 job,
                 control,
+                datasets=self.services.datasets,
+                policies=self.services.policies,
                 solver_workers=s.solver_workers,
                 progress_seconds=s.progress_seconds,
                 write_progress=write_progress,
@@ -170,7 +174,7 @@ class Worker:
                 break
             elapsed = time.monotonic() - started
             try:
-                beat = self.store.heartbeat(job.id, self.id)
+                beat = self.jobs.heartbeat(job.id, self.id)
                 self._housekeeping(job_id=job.id)
             except Exception as exc:  # a database hiccup: keep solving, try again next beat
                 log.warning("heartbeat failed", extra={"error_type": type(exc).__name__})
@@ -198,7 +202,7 @@ class Worker:
         """The solve would not stop: fail the job and end this process (its thread cannot be
         killed); the supervisor starts a fresh worker."""
         log.error("solve did not stop; worker exiting", extra={"job_id": job.id})
-        self.store.finish_job(
+        self.jobs.finish(
             job.id,
             self.id,
             status=FAILED,
@@ -217,7 +221,7 @@ class Worker:
         if lost:
             return
         if stopping and not cancelled:
-            self.store.release_job(job.id, self.id)
+            self.jobs.release(job.id, self.id)
             log.info("job put back in the queue", extra={"job_id": job.id})
             return
         if cancelled:
@@ -228,7 +232,7 @@ class Worker:
             status, plan, error = FAILED, None, outcome.error
         else:
             status, plan, error = DONE, outcome.plan, None
-        recorded = self.store.finish_job(
+        recorded = self.jobs.finish(
             job.id,
             self.id,
             status=status,

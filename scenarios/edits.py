@@ -126,6 +126,8 @@ def add_rms(
             "unit": unit,
             "capacity": np.nan if capacity is None else float(capacity),
             "active": True,
+            "position": "rm",
+            "designated_private": False,
         },
         index=range(count),
     )

@@ -19,18 +19,25 @@ requirement would be meaningless for it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from allocator.checker.context import CheckContext, prepare, require_plan_columns
+from allocator.checker.continuity import CONTINUITY_CHECKS
+from allocator.checker.coverage import check_coverage
+from allocator.checker.reasons import check_reasons, reason_violations
 from allocator.checker.report import PAIR_RULES, RULES, CheckReport, Violation
-from allocator.checker.rules import RULE_CHECKS, loads_of, rm_loads
+from allocator.checker.rules import PLAN_CHECKS, loads_of, rm_loads
 from allocator.contract import PLAN_COLUMNS, STATUSES
 from allocator.instance import Instance
 from allocator.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
+
+#: every rule function, in report order (plan_rows runs while the context is prepared)
+RULE_CHECKS = (*PLAN_CHECKS, *CONTINUITY_CHECKS)
 
 __all__ = [
     "PAIR_RULES",
@@ -42,6 +49,7 @@ __all__ = [
     "CheckReport",
     "Violation",
     "check_plan",
+    "check_reasons",
     "prepare",
     "require_plan_columns",
     "rm_loads",
@@ -49,7 +57,15 @@ __all__ = [
 ]
 
 
-def check_plan(instance: Instance, plan: pd.DataFrame, policy: Policy | None = None) -> CheckReport:
+def check_plan(
+    instance: Instance,
+    plan: pd.DataFrame,
+    policy: Policy | None = None,
+    *,
+    reasons: bool = False,
+    solve: Mapping[str, Any] | None = None,
+    coverage: pd.DataFrame | None = None,
+) -> CheckReport:
     """Check a plan against every rule of the policy.
 
     Parameters
@@ -60,6 +76,14 @@ def check_plan(instance: Instance, plan: pd.DataFrame, policy: Policy | None = N
         At least the columns of :data:`PLAN_COLUMNS`; ``rm_id`` "" or NaN means no RM.
     policy
         The policy the plan should follow (the default policy when ``None``).
+    reasons
+        Also check that every reason code of the plan's ``reason_code`` column holds
+        (:mod:`allocator.checker.reasons`).
+    solve
+        The solve's report (a plan's KPIs ``solve`` section), for the reasons that speak of it.
+    coverage
+        coverage.csv (contract v1.1): when given, every coverage rule is checked too
+        (:mod:`allocator.checker.coverage`).
 
     Returns
     -------
@@ -77,6 +101,10 @@ def check_plan(instance: Instance, plan: pd.DataFrame, policy: Policy | None = N
     violations = list(ctx.plan_violations)
     for rule_check in RULE_CHECKS:
         violations.extend(rule_check(ctx))
+    if reasons:
+        violations.extend(reason_violations(ctx, solve))
+    if coverage is not None:
+        violations.extend(check_coverage(ctx, coverage))
     report = CheckReport(violations, n_customers=instance.n_customers, n_plan_rows=len(plan))
     log.debug("plan check: %d violation(s) %s", len(violations), report.by_rule())
     return report

@@ -50,11 +50,15 @@ class CheckContext:
     rows: pd.DataFrame
     rms: pd.DataFrame
     plan_violations: list[Violation]
+    tree: dict[str, frozenset[str]]
+    levels: dict[str, str]
 
 
 def normalise_plan(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan's contract columns as strings ("" for none), numbered in plan order."""
     out = pd.DataFrame({c: as_str(plan[c]) for c in PLAN_COLUMNS})
+    if "reason_code" in plan.columns:  # the reason checker's input
+        out["reason_code"] = as_str(plan["reason_code"])
     out["plan_row"] = np.arange(len(out))
     return out
 
@@ -74,6 +78,8 @@ def prepare(instance: Instance, plan: pd.DataFrame, policy: Policy) -> CheckCont
             "group_id": as_str(column_or(customers, "group_id", "")),
             "current_rm_id": as_str(column_or(customers, "current_rm_id", "")),
             "locked": column_or(customers, "locked", False).fillna(False).astype(bool).to_numpy(),
+            "forbid_rm_ids": as_str(column_or(customers, "forbid_rm_ids", "")),
+            "aum": pd.to_numeric(customers["aum"]).to_numpy(dtype=float),
         }
     )
     cust = pd.concat([cust, expected_tiers(customers, policy)], axis=1)
@@ -100,7 +106,19 @@ def prepare(instance: Instance, plan: pd.DataFrame, policy: Policy) -> CheckCont
         rows["current_known"] & rows["served"] & ~current[list(PAIR_RULES)].any(axis=1)
     )
     return CheckContext(
-        policy=policy, customers=cust, rows=rows, rms=rms, plan_violations=plan_violations
+        policy=policy,
+        customers=cust,
+        rows=rows,
+        rms=rms,
+        plan_violations=plan_violations,
+        tree=tree,
+        levels=dict(
+            zip(
+                as_str(instance.branches["branch_id"]),
+                as_str(instance.branches["level"]),
+                strict=True,
+            )
+        ),
     )
 
 

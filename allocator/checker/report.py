@@ -13,30 +13,42 @@ RULES = (
     "known_rm",  # rm_id names an RM of the input
     "tier",  # the plan's tier is the one the policy gives
     "pooled",  # pooled (or tier-less) customers get no RM
-    "same_line",  # the RM's line is the customer's segment
+    "same_line",  # the RM's line is the customer's segment (or a composite RM where allowed)
+    "position",  # the RM holds an RM position (executives and assistant posts serve nobody)
     "rm_active",  # the RM is active
     "branch_scope",  # the RM's branch is the customer's branch or an ancestor of it
     "units",  # the RM's unit is one the tier/band allows
     "certifications",  # the RM holds every certification required (implications counted)
     "min_grade",  # the RM's grade is high enough
     "min_branch_level",  # the RM's branch level is high enough
+    "forbidden",  # the RM is not one the customer's forbid_rm_ids names
     "one_to_one",  # a one-to-one customer's RM serves nobody outside the customer's group
     "groups_share_rm",  # all customers of one group that have an RM have the same RM
     "locks",  # a locked customer keeps an active, eligible current RM (or the reason says why not)
     "capacity",  # an RM's workload is at most its capacity
     "status",  # the status (and reason) agree with the plan and today's book
+    "move_only_on_departure",  # customers of these tiers are never moved
+    "move_caps",  # no RM loses more of today's customers than its cap
+    "handover",  # a departed RM's customer stays in the leaver's branch when an RM there has room
+    "reason",  # every reason code holds (the reason checker, allocator.checker.reasons)
+    "coverage_rows",  # coverage.csv rows name known customers, roles and RMs; primary = plan
+    "coverage_roles",  # each filled coverage role is one the rules allow
+    "coverage_capacity",  # roles' workloads fit the RMs' room; executives' co-cover capacity
+    "coverage_complete",  # no role left empty while an eligible person had room; richest first
 )
 
 #: pairwise rules: they depend only on one (customer, RM) pair, so they also decide whether
 #: today's RM is still "active and eligible" for the status, lock and continuity rules
 PAIR_RULES = (
     "same_line",
+    "position",
     "rm_active",
     "branch_scope",
     "units",
     "certifications",
     "min_grade",
     "min_branch_level",
+    "forbidden",
 )
 
 # Tolerance on workload sums: points are small decimals added up, so compare with some slack.

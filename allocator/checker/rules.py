@@ -12,13 +12,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from allocator.checker.context import CheckContext, prepare, violations_where
-from allocator.checker.report import Violation
+from allocator.checker.report import EPS, Violation
 from allocator.contract import STATUSES
 from allocator.instance import Instance
 from allocator.policy import Policy, load_policy
-
-#: tolerance on workload sums: points are small decimals added up, so compare with some slack
-EPS = 1e-9
 
 
 def check_known_rm(ctx: CheckContext) -> list[Violation]:
@@ -63,6 +60,14 @@ def check_same_line(ctx: CheckContext) -> list[Violation]:
         ctx,
         "same_line",
         lambda r: f"{r.segment} customer, {line.get(r.rm_id, '?')} RM",
+    )
+
+
+def check_position(ctx: CheckContext) -> list[Violation]:
+    """position: only an RM position serves customers (not an executive or assistant post)."""
+    position = ctx.rms["position"]
+    return _pair_rule(
+        ctx, "position", lambda r: f"RM holds position {position.get(r.rm_id, '?')!r}"
     )
 
 
@@ -135,6 +140,11 @@ def check_min_branch_level(ctx: CheckContext) -> list[Violation]:
 def _group_key(rows: pd.DataFrame) -> pd.Series:
     """A customer's group: its group_id, or itself when it has none (keys cannot collide)."""
     return ("g:" + rows["group_id"]).where(rows["group_id"] != "", "c:" + rows["customer_id"])
+
+
+def check_forbidden(ctx: CheckContext) -> list[Violation]:
+    """forbidden: no customer gets an RM its ``forbid_rm_ids`` names."""
+    return _pair_rule(ctx, "forbidden", lambda r: "the customer forbids this RM (forbid_rm_ids)")
 
 
 def check_one_to_one(ctx: CheckContext) -> list[Violation]:
@@ -282,17 +292,19 @@ def check_status(ctx: CheckContext) -> list[Violation]:
 
 
 #: the rule functions in report order (plan_rows runs during preparation)
-RULE_CHECKS: tuple[Callable[[CheckContext], list[Violation]], ...] = (
+PLAN_CHECKS: tuple[Callable[[CheckContext], list[Violation]], ...] = (
     check_known_rm,
     check_tier,
     check_pooled,
     check_same_line,
+    check_position,
     check_rm_active,
     check_branch_scope,
     check_units,
     check_certifications,
     check_min_grade,
     check_min_branch_level,
+    check_forbidden,
     check_one_to_one,
     check_groups_share_rm,
     check_locks,

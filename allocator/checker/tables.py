@@ -87,8 +87,23 @@ def expected_tiers(customers: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         if b.workload is not None:
             workload[hit] = b.workload
         one_to_one[hit] |= b.one_to_one
-    if not policy.rules.one_to_one:
-        one_to_one[:] = False
+    if not policy.rules.one_to_one or policy.coverage.key_accounts != "one_to_one":
+        one_to_one[:] = False  # switched off, or key accounts served by teams
+    dedicated = policy.rules.one_to_one and policy.coverage.key_accounts == "one_to_one"
+    held = held_by_hysteresis(customers, base, band, policy)
+    for name in set(held) - {""}:
+        hit = held == name
+        if name in policy.bands:
+            band[hit] = name
+            priority[hit] = policy.bands[name].priority
+            if policy.bands[name].workload is not None:
+                workload[hit] = policy.bands[name].workload
+            one_to_one[hit] |= policy.bands[name].one_to_one and dedicated
+        else:
+            tier = policy.tiers[name]
+            base[hit] = name
+            workload[hit], priority[hit], pooled[hit] = tier.workload, tier.priority, tier.pooled
+            one_to_one[hit] = tier.one_to_one and dedicated
     return pd.DataFrame(
         {
             "base_tier": text_series(base),
@@ -99,8 +114,45 @@ def expected_tiers(customers: pd.DataFrame, policy: Policy) -> pd.DataFrame:
             "workload": workload,
             "priority": priority,
             "one_to_one": one_to_one,
+            "held": text_series(held),
         },
     )
+
+
+def held_by_hysteresis(
+    customers: pd.DataFrame, base: np.ndarray, band: np.ndarray, policy: Policy
+) -> np.ndarray:
+    """The tier each customer keeps by the hysteresis rule ("" for none), row by row.
+
+    A customer whose ``previous_tier`` is worth more (a higher priority) than the tier its
+    value gives today keeps it while ``months_below`` is under the policy's wait -- when that
+    tier is one a customer is in by value (an ``aum_min`` tier or a contribution band) and of
+    the customer's line. Named lists are decisions, not values: never held.
+    """
+    n = len(customers)
+    out = np.full(n, "", dtype=object)
+    if not policy.hysteresis.enabled or "previous_tier" not in customers.columns:
+        return out
+    previous = as_str(customers["previous_tier"]).to_numpy()
+    months = pd.to_numeric(column_or(customers, "months_below", 0)).fillna(0).to_numpy()
+    segment = as_str(customers["segment"]).to_numpy()
+    by_value = {k: t for k, t in policy.tiers.items() if t.aum_min is not None and not t.pooled}
+    for i in np.flatnonzero(previous != ""):
+        name = previous[i]
+        spec = by_value.get(name) or policy.bands.get(name)
+        if spec is None or spec.line != segment[i]:
+            continue
+        today = band[i] or base[i]
+        worth_today = (
+            policy.bands[today].priority
+            if today in policy.bands
+            else policy.tiers[today].priority
+            if today in policy.tiers
+            else 0
+        )
+        if spec.priority > worth_today and months[i] < policy.hysteresis.wait(name):
+            out[i] = name
+    return out
 
 
 def rm_table(instance: Instance, policy: Policy) -> pd.DataFrame:
@@ -119,7 +171,9 @@ def rm_table(instance: Instance, policy: Policy) -> pd.DataFrame:
     level_rank = {lv: i for i, lv in enumerate(policy.branch_levels)}
     capacity = pd.to_numeric(column_or(rms, "capacity", np.nan)).astype(float)
     default = line.map({k: float(v) for k, v in policy.default_capacity.items()}).astype(float)
+    default = default.fillna(float(max(policy.default_capacity.values())))  # line "both"
     branch = as_str(rms["branch_id"])
+    level = branch.map(levels).fillna("")
     table = pd.DataFrame(
         {
             "rm_id": as_str(rms["rm_id"]),
@@ -130,6 +184,11 @@ def rm_table(instance: Instance, policy: Policy) -> pd.DataFrame:
             "grade_rank": as_str(rms["grade"]).map(grade_rank).fillna(-1).astype(int),
             "level_rank": branch.map(levels).map(level_rank).fillna(-1).astype(int),
             "capacity": capacity.fillna(default),
+            "position": as_str(column_or(rms, "position", "rm")).replace("", "rm"),
+            "designated": column_or(rms, "designated_private", False).fillna(False).astype(bool),
+            # a composite RM (line both) serves both lines where the policy allows its level
+            "composite": (line == "both") & level.isin(policy.coverage.composite_levels),
+            "co_cover_capacity": pd.to_numeric(column_or(rms, "co_cover_capacity", np.nan)),
         }
     ).set_index("rm_id")
     held = [
@@ -179,7 +238,9 @@ def pair_failures(
     known = rm_ids.isin(rms.index).to_numpy()
     rm = rms.reindex(rm_ids.to_numpy())
     out = {rule: np.zeros(len(rows), dtype=bool) for rule in PAIR_RULES}
-    out["same_line"] = known & (rm["line"].to_numpy() != rows["segment"].to_numpy())
+    composite = rm["composite"].fillna(False).astype(bool).to_numpy()
+    out["same_line"] = known & (rm["line"].to_numpy() != rows["segment"].to_numpy()) & ~composite
+    out["position"] = known & (rm["position"].fillna("rm").to_numpy() != "rm")
     out["rm_active"] = known & ~rm["active"].fillna(True).astype(bool).to_numpy()
     if policy.rules.branch_scope:
         in_scope = [
@@ -187,6 +248,14 @@ def pair_failures(
             for cb, rb in zip(rows["branch_id"], rm["branch"].fillna(""), strict=True)
         ]
         out["branch_scope"] = known & ~np.asarray(in_scope, dtype=bool)
+    if "forbid_rm_ids" in rows.columns:
+        out["forbidden"] = known & np.array(
+            [
+                bool(f) and r in f.split(";")
+                for f, r in zip(rows["forbid_rm_ids"], rm_ids, strict=True)
+            ],
+            dtype=bool,
+        )
 
     min_grade = {g: i for i, g in enumerate(policy.grades)}
     min_level = {lv: i for i, lv in enumerate(policy.branch_levels)}
@@ -202,6 +271,9 @@ def pair_failures(
             continue
         if req.units is not None:
             out["units"] |= mask & ~np.isin(unit, req.units)
+        if name in policy.coverage.designated_tiers:  # only a designated VIP centre serves it
+            designated = rm["designated"].fillna(False).astype(bool).to_numpy()
+            out["units"] |= mask & (unit == "vip_center") & ~designated
         if req.certifications:
             need = frozenset(req.certifications)
             holds = rm[cert_column(need)].fillna(False).astype(bool).to_numpy()

@@ -18,7 +18,7 @@ from allocator.problem import Problem
 Ints = npt.NDArray[np.int64]
 
 
-class _Seats:
+class Seats:
     """What the RMs hold so far: load, the units (groups, or lone customers) each serves, which
     RMs are dedicated one-to-one and to whom, each group's RM, and moves out of each RM."""
 
@@ -65,6 +65,19 @@ class _Seats:
             ok &= rms == cur  # its RM has lost all the customers it may lose
         return ok
 
+    def unseat(self, c: int, r: int, w: int) -> None:
+        """Take customer ``c`` (workload ``w``) off RM ``r``: the inverse of :meth:`seat` for a
+        customer outside a group (a group member's unit may stay on the RM)."""
+        p = self.p
+        assert p.group[c] < 0, "group members move with their group"
+        self.load[r] -= w
+        self.units[r] -= 1
+        if p.exclusive[c]:
+            self.owner[r] = -(p.n_customers + 2)
+        cur = int(p.current[c])
+        if 0 <= cur != r:
+            self.moved[cur] -= 1
+
     def seat(self, c: int, r: int, w: int) -> None:
         p = self.p
         g = int(p.group[c])
@@ -107,7 +120,7 @@ def greedy_assignment(
     """
     n = problem.n_customers
     out = np.full(n, -1, dtype=np.int64) if start is None else start.astype(np.int64).copy()
-    seats = _Seats(problem, out)
+    seats = Seats(problem, out)
     ptr = problem.customer_ptr
     best_value = np.zeros(n, dtype=np.int64)
     has = ptr[1:] > ptr[:-1]

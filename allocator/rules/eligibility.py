@@ -37,10 +37,11 @@ def rule_unit(k: Ints, r: Ints, cls: ClassTable, rms: RmTable, br: BranchTable) 
     """The RM sits in a unit the tier asks for (wealth/VIP centre for private, outlet for mid)."""
     if k.shape[0] <= 64:  # reasons and explanations ask about a pair or two at a time
         pairs = zip(k.tolist(), r.tolist(), strict=True)
-        return np.array(
+        ok = np.array(
             [cls.units[ki] is None or rms.unit[ri] in cls.units[ki] for ki, ri in pairs],
             dtype=bool,
         )
+        return ok & _designated(k, r, cls, rms)
     # one bit per unit name: a class's units are a mask, so no pass over the pairs per class
     names = sorted({str(u) for u in rms.unit} | {u for us in cls.units if us for u in us})
     if len(names) > 62:  # pragma: no cover - the policy knows four units
@@ -50,7 +51,7 @@ def rule_unit(k: Ints, r: Ints, cls: ClassTable, rms: RmTable, br: BranchTable) 
             if units is not None:
                 sel = k == ci
                 keep[sel] = np.isin(rm_unit[sel], list(units))
-        return keep
+        return keep & _designated(k, r, cls, rms)
     bit = {u: 1 << i for i, u in enumerate(names)}
     rm_bit = np.array([bit[str(u)] for u in rms.unit], dtype=np.int64)
     want = np.array(
@@ -58,7 +59,13 @@ def rule_unit(k: Ints, r: Ints, cls: ClassTable, rms: RmTable, br: BranchTable) 
     )
     if k.shape[0] == 0:
         return np.ones(0, dtype=bool)
-    return (want[k] & rm_bit[r]) != 0
+    return ((want[k] & rm_bit[r]) != 0) & _designated(k, r, cls, rms)
+
+
+def _designated(k: Ints, r: Ints, cls: ClassTable, rms: RmTable) -> Bools:
+    """A tier that needs a designated VIP centre (``coverage.designated_tiers``) is served by a
+    VIP centre only when that centre is designated."""
+    return ~(cls.needs_designation[k] & (rms.unit[r] == "vip_center") & ~rms.designated[r])
 
 
 def rule_certification(k: Ints, r: Ints, cls: ClassTable, rms: RmTable, br: BranchTable) -> Bools:
@@ -108,8 +115,9 @@ def csr_expand(starts: Ints, counts: Ints) -> tuple[Ints, Ints]:
 def scope_candidates(
     cls: ClassTable, rms: RmTable, br: BranchTable, policy: Policy
 ) -> tuple[Ints, Ints]:
-    """Pairs (class, RM) where the RM is of the class's line and, under the branch-scope rule,
-    sits at the class's branch or an ancestor of it."""
+    """Pairs (class, RM) where the RM is of the class's line (or a composite RM, contract v1.1),
+    holds an RM position (not an executive's or an assistant's), and, under the branch-scope
+    rule, sits at the class's branch or an ancestor of it."""
     if cls.n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     if policy.rules.branch_scope:
@@ -125,9 +133,11 @@ def scope_candidates(
         k, r = kk[owner], order[pos]
     else:
         k, r = csr_expand(np.zeros(cls.n, np.int64), np.full(cls.n, rms.ids.shape[0], np.int64))
-    # same line, compared as integer codes (object comparisons of millions of pairs are slow)
+    # same line, compared as integer codes (object comparisons of millions of pairs are slow);
+    # a composite RM serves both lines; only a position ``rm`` serves customers at all
     line_codes, _ = pd.factorize(np.concatenate([cls.line, rms.line]), use_na_sentinel=False)
-    keep = line_codes[: cls.n][k] == line_codes[cls.n :][r]
+    keep = (line_codes[: cls.n][k] == line_codes[cls.n :][r]) | rms.composite[r]
+    keep &= rms.position[r] == "rm"
     k, r = k[keep], r[keep]
     # each (class, RM) occurs once (an RM sits at one branch), so sorting one integer key gives
     # the order of lexsort((r, k)) at a fraction of the cost

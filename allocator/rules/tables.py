@@ -30,6 +30,7 @@ class BranchTable:
     index: dict[str, int]
     level_rank: Ints
     ancestors: Ints  # shape (B, depth)
+    levels: tuple[str, ...] = ()  # the policy's level names, low to high
 
     @classmethod
     def build(cls, branches: pd.DataFrame, policy: Policy) -> BranchTable:
@@ -44,7 +45,12 @@ class BranchTable:
             if (nxt < 0).all():
                 break
             cols.append(nxt)
-        return cls(ids, index, level_rank, np.stack(cols, axis=1))
+        return cls(ids, index, level_rank, np.stack(cols, axis=1), tuple(policy.branch_levels))
+
+    def level_of(self, branch_id: str) -> str:
+        """The level name of a branch ("" when unknown)."""
+        i = self.index.get(branch_id, -1)
+        return self.levels[self.level_rank[i]] if i >= 0 and self.level_rank[i] >= 0 else ""
 
     def is_ancestor_or_self(self, ancestor: Ints, branch: Ints) -> Bools:
         """Whether ``ancestor[i]`` is ``branch[i]`` or above it, elementwise."""
@@ -65,6 +71,12 @@ class RmTable:
     branch: Ints
     capacity: npt.NDArray[np.float64]  # workload points; 0 when inactive
     cert_bits: dict[str, int]
+    #: ``rm`` serves customers; executives co-cover; the assistant post serves nobody
+    position: npt.NDArray[np.object_]
+    #: a VIP centre designated to serve private customers
+    designated: Bools
+    #: serves customers of both lines (``line: both`` at a branch level the policy allows)
+    composite: Bools
 
     @classmethod
     def build(cls, rms: pd.DataFrame, branches: BranchTable, policy: Policy) -> RmTable:
@@ -81,7 +93,11 @@ class RmTable:
         grade = {g: i for i, g in enumerate(policy.grades)}
         line = rms["line"].to_numpy(dtype=object)
         active = rms["active"].to_numpy(dtype=bool)
-        default = np.array([policy.default_capacity.get(v, 0.0) for v in line], dtype=float)  # type: ignore[call-overload]
+        both = max(policy.default_capacity.values())  # a composite RM: the larger default
+        default = np.array(
+            [policy.default_capacity.get(v, both) for v in line],  # type: ignore[call-overload]
+            dtype=float,
+        )
         cap = rms["capacity"].to_numpy(dtype=float)
         cap = np.where(np.isnan(cap), default, cap)
         return cls(
@@ -95,7 +111,24 @@ class RmTable:
             branch=np.array([branches.index.get(b, -1) for b in rms["branch_id"]], dtype=np.int64),
             capacity=np.where(active, cap, 0.0),
             cert_bits=bits,
+            position=_column(rms, "position", "rm"),
+            designated=_column(rms, "designated_private", False).astype(bool),
+            composite=(line == "both")
+            & np.isin(
+                np.array([branches.level_of(b) for b in rms["branch_id"]], dtype=object),
+                policy.coverage.composite_levels,
+            ),
         )
+
+
+def _column(frame: pd.DataFrame, name: str, default: object) -> npt.NDArray[np.object_]:
+    """A v1.1 column as an array, ``default`` where the frame has none (an absent column, or a
+    missing or empty cell of a frame built by hand or by a scenario edit)."""
+    if name not in frame.columns:
+        return np.full(len(frame), default, dtype=object)
+    values = frame[name].to_numpy(dtype=object).copy()
+    values[pd.isna(values) | (values == "")] = default
+    return values
 
 
 def index_of(
@@ -139,6 +172,7 @@ class ClassTable:
     min_grade: Ints  # -1: none
     min_level: Ints  # -1: none
     one_to_one: Bools
+    needs_designation: Bools  # VIP centres must be designated_private (coverage.designated_tiers)
 
     @property
     def n(self) -> int:
@@ -180,7 +214,10 @@ def build_classes(
         combined_requirements(policy, t, b)
         for t, b in zip(uniq["base_tier"], uniq["band"], strict=True)
     ]
-    one_to_one = np.array([r.one_to_one and policy.rules.one_to_one for r in reqs], dtype=bool)
+    # a key account is one-to-one unless the policy serves key accounts by teams (v1.1)
+    dedicated = policy.rules.one_to_one and policy.coverage.key_accounts == "one_to_one"
+    one_to_one = np.array([r.one_to_one and dedicated for r in reqs], dtype=bool)
+    designated = set(policy.coverage.designated_tiers)
     return ClassTable(
         class_of=class_of,
         line=uniq["line"].to_numpy(dtype=object),
@@ -199,4 +236,11 @@ def build_classes(
             [level[r.min_branch_level] if r.min_branch_level else -1 for r in reqs], dtype=np.int64
         ),
         one_to_one=one_to_one,
+        needs_designation=np.array(
+            [
+                t in designated or b in designated
+                for t, b in zip(uniq["base_tier"], uniq["band"], strict=True)
+            ],
+            dtype=bool,
+        ),
     )

@@ -83,6 +83,11 @@ def to_instance(
         }
     )
     by_id = rms.sort_values("rm_id", kind="stable").reset_index(drop=True)
+    for column, value in (("position", "rm"), ("designated_private", False)):
+        if column not in by_id.columns:  # contract v1.1 columns at their "absent" values
+            by_id[column] = value
+    if "co_cover_capacity" not in by_id.columns:
+        by_id["co_cover_capacity"] = np.nan
     return Instance(
         customers=customers,
         rms=_as_str_columns(by_id),

@@ -1,18 +1,15 @@
-"""One router per resource. Routers are thin: check the caller, parse, call the store or the
-library, shape the answer. Errors are raised as typed exceptions (see :mod:`api.errors`)."""
+"""One router per resource (the views). Routers are thin: they declare what they need as typed
+dependencies (:mod:`api.deps`), parse the request, call a service or the library, and shape the
+answer (:mod:`api.views`). Errors are raised as typed exceptions -- a router's own
+(:mod:`api.errors`) for a bad request, a service's (:mod:`api.services.errors`) for the rest --
+and mapped to problem documents in one place (:func:`api.errors.install`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
-
 from api.errors import PROBLEM_JSON
-from api.ingest import InstanceCache
-from api.plans import PlanCache
-from api.schemas import Problem
-from api.settings import Settings
-from api.store import Store
+from api.schemas import ProblemDetail
 
 _DESCRIPTIONS = {
     401: "No valid API key.",
@@ -26,31 +23,16 @@ _DESCRIPTIONS = {
     501: "Not implemented in this build.",
     503: "Service not ready.",
 }
+_REF = f"#/components/schemas/{ProblemDetail.__name__}"
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for problem documents with these status codes."""
     return {
         code: {
-            "model": Problem,
+            "model": ProblemDetail,
             "description": _DESCRIPTIONS.get(code, "Problem."),
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "content": {PROBLEM_JSON: {"schema": {"$ref": _REF}}},
         }
         for code in codes
     }
-
-
-def store_of(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
-
-
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
-
-
-def instances_of(request: Request) -> InstanceCache:
-    return request.app.state.instances  # type: ignore[no-any-return]
-
-
-def plans_of(request: Request) -> PlanCache:
-    return request.app.state.plans  # type: ignore[no-any-return]

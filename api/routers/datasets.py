@@ -13,17 +13,10 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from allocator.instance import Instance
-from api.auth import Planner, Viewer
-from api.errors import NotFound, Unprocessable, UnsupportedMediaType
-from api.ingest import (
-    TABLES,
-    Upload,
-    records_frame,
-    save_instance,
-    validate_frames,
-    validate_uploads,
-)
-from api.routers import problems, settings_of, store_of
+from api.deps import DatasetsDep, Planner, SettingsDep, Viewer
+from api.errors import Unprocessable, UnsupportedMediaType
+from api.ingest import TABLES, Upload, records_frame, validate_frames, validate_uploads
+from api.routers import problems
 from api.schemas import DatasetCreate, DatasetList, DatasetOut
 from api.views import dataset_out
 
@@ -114,17 +107,23 @@ async def _from_json(request: Request, max_rows: int) -> tuple[Instance, str | N
     openapi_extra=_REQUEST_BODY,
     responses=problems(401, 403, 413, 415, 422),
 )
-async def create_dataset(request: Request, response: Response, principal: Planner) -> DatasetOut:
+async def create_dataset(
+    request: Request,
+    response: Response,
+    principal: Planner,
+    datasets: DatasetsDep,
+    settings: SettingsDep,
+) -> DatasetOut:
     started = time.monotonic()
     ctype = request.headers.get("content-type", "").lower()
     if ctype.startswith("multipart/form-data"):
         instance, name = await _from_multipart(request)
     elif ctype.startswith("application/json") or ctype.endswith("+json"):
-        instance, name = await _from_json(request, settings_of(request).max_json_rows)
+        instance, name = await _from_json(request, settings.max_json_rows)
     else:
         raise UnsupportedMediaType("send multipart/form-data files or an application/json body")
     ds = await run_in_threadpool(
-        save_instance, store_of(request), instance, name=name, created_by=principal.key_id
+        datasets.save_instance, instance, name=name, created_by=principal.key_id
     )
     log.info(
         "dataset stored",
@@ -144,18 +143,15 @@ async def create_dataset(request: Request, response: Response, principal: Planne
 
 @router.get("", response_model=DatasetList, responses=problems(401, 403, 422))
 def list_datasets(
-    request: Request,
     _: Viewer,
+    datasets: DatasetsDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> DatasetList:
-    items = store_of(request).list_datasets(limit=limit, offset=offset)
+    items = datasets.page(limit=limit, offset=offset)
     return DatasetList(items=[dataset_out(d) for d in items], limit=limit, offset=offset)
 
 
 @router.get("/{dataset_id}", response_model=DatasetOut, responses=problems(401, 403, 404))
-def get_dataset(request: Request, dataset_id: str, _: Viewer) -> DatasetOut:
-    ds = store_of(request).get_dataset(dataset_id)
-    if ds is None:
-        raise NotFound(f"no dataset {dataset_id!r}")
-    return dataset_out(ds)
+def get_dataset(dataset_id: str, _: Viewer, datasets: DatasetsDep) -> DatasetOut:
+    return dataset_out(datasets.require(dataset_id))

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import Engine
 from starlette.responses import Response
 
 from api import db
+from api.deps import MetricsDep, ServicesDep, SettingsDep
 from api.models import utcnow
-from api.routers import settings_of, store_of
 from api.schemas import Health
+from api.services.workers import WorkerService
+from api.settings import Settings
 
 router = APIRouter(tags=["health"])
 
@@ -23,22 +26,24 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-def readiness(request: Request) -> tuple[bool, dict[str, Any]]:
+def readiness(
+    engine: Engine, workers: WorkerService, settings: Settings
+) -> tuple[bool, dict[str, Any]]:
     """Whether the service can do its work: the database answers, its schema is at the head
-    migration, and a worker sent a heartbeat recently."""
-    store, settings = store_of(request), settings_of(request)
+    migration, and a worker sent a heartbeat recently (a queue nobody drains is not a
+    service)."""
     checks: dict[str, Any] = {}
     try:
-        db.ping(store.engine)
+        db.ping(engine)
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"unreachable ({type(exc).__name__})"
         return False, checks
     try:
-        checks["migrations"] = "ok" if db.at_head(store.engine) else "not at head"
+        checks["migrations"] = "ok" if db.at_head(engine) else "not at head"
     except Exception as exc:
         checks["migrations"] = f"unknown ({type(exc).__name__})"
-    beat = store.last_worker_heartbeat()
+    beat = workers.last_heartbeat()
     age = (utcnow() - beat).total_seconds() if beat else None
     fresh = age is not None and age <= settings.worker_seen_seconds
     checks["worker"] = (
@@ -55,8 +60,8 @@ def readiness(request: Request) -> tuple[bool, dict[str, Any]]:
     summary="The service can work",
     responses={503: {"model": Health, "description": "Not ready; `checks` says why."}},
 )
-async def readyz(request: Request) -> Any:
-    ok, checks = await run_in_threadpool(readiness, request)
+async def readyz(services: ServicesDep, settings: SettingsDep) -> Any:
+    ok, checks = await run_in_threadpool(readiness, services.engine, services.workers, settings)
     body = Health(status="ok" if ok else "unavailable", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
 
@@ -67,7 +72,6 @@ async def readyz(request: Request) -> Any:
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-async def metrics(request: Request) -> Response:
-    registry = request.app.state.metrics.registry
-    data = await run_in_threadpool(generate_latest, registry)
+async def metrics(metrics: MetricsDep) -> Response:
+    data = await run_in_threadpool(generate_latest, metrics.registry)
     return Response(data, media_type=CONTENT_TYPE_LATEST)

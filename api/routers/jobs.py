@@ -6,58 +6,18 @@ import io
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from allocator.policy import load_policy
-from api.auth import Planner, Viewer
-from api.errors import Conflict, NotFound, Unprocessable
-from api.models import Job
-from api.plans import plan_frame
-from api.routers import plans_of, problems, settings_of, store_of
+from api.deps import DatasetsDep, JobsDep, Planner, PlansDep, PoliciesDep, SettingsDep, Viewer
+from api.errors import NotFound
+from api.routers import problems
 from api.schemas import JobCreate, JobList, JobOut, JobStatus, PlanOut
-from api.settings import Settings
-from api.store import FINAL
+from api.services.params import JobParams, time_limit_within
 from api.views import job_out
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
-
-
-def _job(request: Request, job_id: str) -> Job:
-    job = store_of(request).get_job(job_id)
-    if job is None:
-        raise NotFound(f"no job {job_id!r}")
-    return job
-
-
-def check_time_limit(value: float | None, settings: Settings) -> float:
-    """The effective time limit: the settings' default when none is given, never above the
-    settings' maximum (a 422 naming the field then)."""
-    limit = settings.default_time_limit if value is None else float(value)
-    if limit > settings.max_time_limit:
-        raise Unprocessable(
-            f"time_limit {limit:g}s is above the maximum {settings.max_time_limit:g}s",
-            field="time_limit",
-        )
-    return limit
-
-
-def check_backend(name: str) -> str:
-    from allocator.backends import available_backends
-
-    available = available_backends()
-    if name != "auto" and name not in available:
-        raise Unprocessable(
-            f"unknown or unavailable backend {name!r}; available: auto, {', '.join(available)}",
-            field="backend",
-        )
-    return name
-
-
-def check_dataset(request: Request, dataset_id: str) -> None:
-    if store_of(request).get_dataset(dataset_id) is None:
-        raise Unprocessable(f"no dataset {dataset_id!r}", field="dataset_id")
 
 
 @router.post(
@@ -67,20 +27,24 @@ def check_dataset(request: Request, dataset_id: str) -> None:
     summary="Queue a solve",
     responses=problems(401, 403, 413, 422, 429),
 )
-def create_job(request: Request, response: Response, body: JobCreate, principal: Planner) -> JobOut:
-    settings = settings_of(request)
-    check_dataset(request, body.dataset_id)
-    time_limit = check_time_limit(body.time_limit, settings)
-    load_policy(body.policy)  # PolicyError -> 422, before the job is queued
-    params: dict[str, Any] = {
-        "policy": body.policy,
-        "time_limit": time_limit,
-        "seed": body.seed,
-        "backend": check_backend(body.backend),
-    }
-    job = store_of(request).submit_job(
+def create_job(
+    response: Response,
+    body: JobCreate,
+    principal: Planner,
+    settings: SettingsDep,
+    datasets: DatasetsDep,
+    jobs: JobsDep,
+    policies: PoliciesDep,
+) -> JobOut:
+    datasets.check_reference(body.dataset_id)
+    time_limit = time_limit_within(
+        body.time_limit, default=settings.default_time_limit, maximum=settings.max_time_limit
+    )
+    policies.load(body.policy)  # PolicyError -> 422, before the job is queued
+    params = body.solve_params(time_limit=time_limit)  # a bad value -> 422 naming the field
+    job = jobs.submit(
+        JobParams(params, policy=body.policy),
         dataset_id=body.dataset_id,
-        params=params,
         max_queued=settings.max_queued,
         created_by=principal.key_id,
     )
@@ -94,22 +58,20 @@ def create_job(request: Request, response: Response, body: JobCreate, principal:
 
 @router.get("", response_model=JobList, responses=problems(401, 403, 422))
 def list_jobs(
-    request: Request,
     _: Viewer,
+    jobs: JobsDep,
     status: JobStatus | None = None,
     dataset_id: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> JobList:
-    jobs = store_of(request).list_jobs(
-        status=status, dataset_id=dataset_id, limit=limit, offset=offset
-    )
-    return JobList(items=[job_out(j) for j in jobs], limit=limit, offset=offset)
+    page = jobs.page(status=status, dataset_id=dataset_id, limit=limit, offset=offset)
+    return JobList(items=[job_out(j) for j in page], limit=limit, offset=offset)
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=problems(401, 403, 404))
-def get_job(request: Request, job_id: str, _: Viewer) -> JobOut:
-    return job_out(_job(request, job_id))
+def get_job(job_id: str, _: Viewer, jobs: JobsDep) -> JobOut:
+    return job_out(jobs.require(job_id))
 
 
 @router.delete(
@@ -122,22 +84,13 @@ def get_job(request: Request, job_id: str, _: Viewer) -> JobOut:
     "there is one). A finished job is not changed (409).",
     responses=problems(401, 403, 404, 409),
 )
-def cancel_job(request: Request, job_id: str, principal: Planner) -> JobOut:
-    job = _job(request, job_id)
-    if job.status in FINAL:
-        raise Conflict(f"job {job_id} is already {job.status}")
-    job = store_of(request).request_cancel(job_id) or job
+def cancel_job(job_id: str, principal: Planner, jobs: JobsDep) -> JobOut:
+    job = jobs.cancel(job_id)  # 404 for no job, 409 for a final one
     log.info(
         "job cancel requested",
         extra={"job_id": job_id, "status": job.status, "key_id": principal.key_id},
     )
     return job_out(job)
-
-
-def _plan_or_conflict(request: Request, job: Job) -> None:
-    if not job.has_plan:
-        state = "has no plan" if job.status in FINAL else f"is {job.status}; no plan yet"
-        raise Conflict(f"job {job.id} {state}")
 
 
 @router.get(
@@ -152,16 +105,14 @@ def _plan_or_conflict(request: Request, job: Job) -> None:
     },
 )
 def get_plan(
-    request: Request,
     job_id: str,
     _: Viewer,
+    jobs: JobsDep,
+    plans: PlansDep,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
-    job = _job(request, job_id)
-    _plan_or_conflict(request, job)
-    table = plan_frame(store_of(request), job.id)
-    if table is None:
-        raise Conflict(f"job {job.id} has no plan")
+    job = jobs.require(job_id)
+    table = plans.table(job)  # 409 while there is none
     if format == "csv":
         buf = io.StringIO()
         table.to_csv(buf, index=False)
@@ -183,11 +134,43 @@ def get_plan(
     response_model=dict[str, Any],
     responses=problems(401, 403, 404, 409),
 )
-def explain_customer(request: Request, job_id: str, customer_id: str, _: Viewer) -> Any:
-    job = _job(request, job_id)
-    _plan_or_conflict(request, job)
-    plan = plans_of(request).get(store_of(request), job)
+def explain_customer(
+    job_id: str, customer_id: str, _: Viewer, jobs: JobsDep, plans: PlansDep
+) -> Any:
+    plan = plans.plan(jobs.require(job_id))  # 409 while there is none
     try:
         return plan.explain(customer_id)
     except KeyError:
-        raise NotFound(f"no customer {customer_id!r} in the plan of job {job.id}") from None
+        raise NotFound(f"no customer {customer_id!r} in the plan of job {job_id}") from None
+
+
+@router.get(
+    "/{job_id}/report",
+    summary="The quarter report of a job's plan",
+    description="What the re-allocation did to the book: moves per RM and per branch, each "
+    "departed RM's customers and where they went, and the tiers the hysteresis kept. "
+    "`/report/chart.png` draws the moves per branch.",
+    response_model=dict[str, list[dict[str, Any]]],
+    responses=problems(401, 403, 404, 409),
+)
+def get_report(job_id: str, _: Viewer, jobs: JobsDep, plans: PlansDep) -> Any:
+    from allocator.quarter_report import quarter_report
+
+    report = quarter_report(plans.plan(jobs.require(job_id)))
+    return {
+        name: table.astype(object).where(table.notna(), None).to_dict(orient="records")
+        for name, table in report.items()
+    }
+
+
+@router.get(
+    "/{job_id}/report/chart.png",
+    summary="The quarter report's chart (moves per branch)",
+    response_class=Response,
+    responses={**problems(401, 403, 404, 409), 200: {"content": {"image/png": {}}}},
+)
+def get_report_chart(job_id: str, _: Viewer, jobs: JobsDep, plans: PlansDep) -> Response:
+    from allocator.quarter_report import chart_png, quarter_report
+
+    report = quarter_report(plans.plan(jobs.require(job_id)))
+    return Response(chart_png(report), media_type="image/png")

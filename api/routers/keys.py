@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from api.auth import Admin, Role, create_key
-from api.errors import Conflict, NotFound
-from api.routers import problems, store_of
+from api.deps import Admin, KeysDep
+from api.routers import problems
 from api.schemas import KeyCreate, KeyCreated, KeyOut
 from api.views import key_out
 
@@ -17,10 +16,9 @@ router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
 
 @router.post("", status_code=201, response_model=KeyCreated, responses=problems(401, 403, 413, 422))
-def create(request: Request, response: Response, body: KeyCreate, principal: Admin) -> KeyCreated:
-    store = store_of(request)
-    new = create_key(store, body.role, body.name)
-    record = store.get_key(new.key_id)
+def create(response: Response, body: KeyCreate, principal: Admin, keys: KeysDep) -> KeyCreated:
+    new = keys.create(body.role, body.name)
+    record = keys.get(new.key_id)
     assert record is not None
     log.info(
         "key created",
@@ -31,8 +29,8 @@ def create(request: Request, response: Response, body: KeyCreate, principal: Adm
 
 
 @router.get("", response_model=list[KeyOut], responses=problems(401, 403))
-def list_keys(request: Request, _: Admin) -> list[KeyOut]:
-    return [key_out(k) for k in store_of(request).list_keys()]
+def list_keys(_: Admin, keys: KeysDep) -> list[KeyOut]:
+    return [key_out(k) for k in keys.all()]
 
 
 @router.delete(
@@ -43,17 +41,7 @@ def list_keys(request: Request, _: Admin) -> list[KeyOut]:
     "(409): the service would have no one left to manage keys.",
     responses=problems(401, 403, 404, 409),
 )
-def revoke(request: Request, key_id: str, principal: Admin) -> KeyOut:
-    store = store_of(request)
-    key = store.get_key(key_id)
-    if key is None:
-        raise NotFound(f"no key {key_id!r}")
-    if (
-        key.revoked_at is None
-        and key.role == Role.admin.value
-        and store.count_active_keys(Role.admin.value) <= 1
-    ):
-        raise Conflict("this is the last active admin key; create another admin key first")
-    key = store.revoke_key(key_id) or key
+def revoke(key_id: str, principal: Admin, keys: KeysDep) -> KeyOut:
+    key = keys.revoke(key_id)  # 404 for no key, 409 for the last active admin key
     log.info("key revoked", extra={"revoked_key_id": key_id, "key_id": principal.key_id})
     return key_out(key)

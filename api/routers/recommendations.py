@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from allocator.policy import load_policy
-from api.auth import Viewer
-from api.errors import NotImplementedYet, Unprocessable
+from api.deps import DatasetsDep, PlansDep, PoliciesDep, Viewer
+from api.errors import NotImplementedYet
 from api.ingest import records_frame
-from api.routers import instances_of, plans_of, problems, store_of
+from api.routers import problems
 from api.schemas import RecommendationCreate, RecommendationOut
 
 log = logging.getLogger(__name__)
@@ -29,24 +28,24 @@ router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
     responses=problems(401, 403, 413, 422, 501),
 )
 async def recommend_rms(
-    request: Request, body: RecommendationCreate, principal: Viewer
+    body: RecommendationCreate,
+    principal: Viewer,
+    datasets: DatasetsDep,
+    plans: PlansDep,
+    policies: PoliciesDep,
 ) -> RecommendationOut:
     try:
         from allocator import recommend
     except (ImportError, AttributeError):
         raise NotImplementedYet("recommendations are not in this build of the allocator") from None
-    store = store_of(request)
-    if store.get_dataset(body.dataset_id) is None:
-        raise Unprocessable(f"no dataset {body.dataset_id!r}", field="dataset_id")
-    policy = load_policy(body.policy)
+    datasets.check_reference(body.dataset_id)
+    policy = policies.load(body.policy)
     customer = records_frame([body.customer.model_dump(exclude_unset=True)]).iloc[0].to_dict()
 
     def work() -> tuple[list[dict[str, Any]], str | None]:
-        plan_job = store.latest_plan_job(body.dataset_id) if body.policy is None else None
-        plan = plans_of(request).get(store, plan_job) if plan_job is not None else None
-        instance = (
-            plan.instance if plan is not None else instances_of(request).get(store, body.dataset_id)
-        )
+        plan_job = plans.latest_job(body.dataset_id) if body.policy is None else None
+        plan = plans.plan(plan_job) if plan_job is not None else None
+        instance = plan.instance if plan is not None else datasets.cached_instance(body.dataset_id)
         out = recommend(instance, customer, body.k, policy=policy, plan=plan)
         return list(out), plan_job.id if plan_job is not None else None
 

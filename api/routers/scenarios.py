@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from allocator.policy import load_policy
-from api.auth import Planner
+from api.deps import DatasetsDep, JobsDep, Planner, PoliciesDep, SettingsDep
 from api.errors import NotImplementedYet, Unprocessable
-from api.routers import problems, settings_of, store_of
-from api.routers.jobs import check_dataset, check_time_limit
+from api.routers import problems
 from api.schemas import JobOut, ScenarioCreate
+from api.services.params import JobParams, time_limit_within
 from api.views import job_out
 
 log = logging.getLogger(__name__)
@@ -59,23 +58,26 @@ def _check_spec(spec: dict[str, Any]) -> dict[str, Any]:
     responses=problems(401, 403, 413, 422, 429, 501),
 )
 def create_scenario(
-    request: Request, response: Response, body: ScenarioCreate, principal: Planner
+    response: Response,
+    body: ScenarioCreate,
+    principal: Planner,
+    settings: SettingsDep,
+    datasets: DatasetsDep,
+    jobs: JobsDep,
+    policies: PoliciesDep,
 ) -> JobOut:
-    settings = settings_of(request)
-    check_dataset(request, body.dataset_id)
+    datasets.check_reference(body.dataset_id)
     spec = _check_spec(body.spec)
-    time_limit = check_time_limit(body.time_limit or spec.get("time_limit"), settings)
-    load_policy(body.policy)
-    job = store_of(request).submit_job(
-        kind="scenario",
+    time_limit = time_limit_within(
+        body.time_limit or spec.get("time_limit"),
+        default=settings.default_time_limit,
+        maximum=settings.max_time_limit,
+    )
+    policies.load(body.policy)
+    params = body.solve_params(time_limit=time_limit, spec_seed=int(spec.get("seed") or 0))
+    job = jobs.submit(
+        JobParams(params, policy=body.policy, spec=spec, seed_from_spec=body.seed is None),
         dataset_id=body.dataset_id,
-        params={
-            "spec": spec,
-            "policy": body.policy,
-            "time_limit": time_limit,
-            "seed": body.seed,
-            "backend": "auto",
-        },
         max_queued=settings.max_queued,
         created_by=principal.key_id,
     )

@@ -29,6 +29,13 @@ def register(sub: Any) -> None:
     p.add_argument("--out", type=Path, required=True, help="plan CSV to write")
     p.add_argument("--kpis", type=Path, help="also write the KPIs as JSON")
     p.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write the quarter report: moves per RM and branch, leavers' books, tiers "
+        "held by hysteresis (CSV) and a chart (PNG)",
+    )
+    p.add_argument(
         "--params",
         type=Path,
         help="solve parameters file (YAML/JSON/TOML: time_limit, seed, workers, backend, "
@@ -58,9 +65,17 @@ def run(args: argparse.Namespace) -> int:
     control.on_progress = bar.update
     with bar:
         plan = allocate(customers, rms, branches, args.policy, control=control, params=params)
+    if not args.quiet:
+        _warn_leavers(plan)
     _atomic_write(args.out, plan.to_csv() or "")
+    if plan.has_roles:  # coverage.csv beside plan.csv (contract v1.1)
+        _atomic_write(args.out.with_name("coverage.csv"), plan.coverage.to_csv(index=False))
     if args.kpis:
         _atomic_write(args.kpis, plan.kpis_json())
+    if args.report:
+        from allocator.quarter_report import write_quarter_report
+
+        write_quarter_report(plan, args.report)
     if args.quiet:
         return 0
     if args.json:
@@ -90,6 +105,19 @@ def solve_params(args: argparse.Namespace) -> SolveParams:
         "backend": args.backend,
     }
     return params.replace(**{k: v for k, v in given.items() if v is not None})
+
+
+def _warn_leavers(plan: Any) -> None:
+    """One line on stderr when today's book names RMs that are not on the roster: HR exports
+    drop leavers, so this is expected, but a planner should know how many there are."""
+    book = plan.assignments["previous_rm_id"].astype(str)
+    gone = book[(book != "") & ~book.isin(set(plan.instance.rms["rm_id"]))]
+    if len(gone):
+        print(
+            f"rmalloc allocate: {len(gone)} customer(s) of {gone.nunique()} RM(s) not in the RM "
+            "file (left the bank) are reassigned",
+            file=sys.stderr,
+        )
 
 
 def _atomic_write(path: Path, text: str) -> None:

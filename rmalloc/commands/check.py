@@ -1,5 +1,9 @@
 """``rmalloc check``: verify a plan against the rules, with the independent checker.
 
+Every hard rule of the policy is checked, the quarterly re-allocation's too (move caps, tiers
+moved only on departure, forbidden RMs, tiers held by hysteresis, the hand-over of a leaver's
+customers), and, when the plan has a ``reason_code`` column, every reason it gives.
+
 Exit codes: 0 the plan breaks no rule; 1 it breaks some (a summary by rule and the first
 violations, or every violation with ``--json``); 2 bad input (the instance, the policy or the plan
 file cannot be read or lacks a required column), reported by :func:`rmalloc.cli.main`.
@@ -29,6 +33,9 @@ def register(sub: Any) -> None:
     )
     add_bank_arguments(p)
     p.add_argument("--plan", type=Path, required=True, help="the plan to check")
+    p.add_argument(
+        "--coverage", type=Path, help="coverage.csv of the plan (its roles are checked too)"
+    )
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=run)
 
@@ -56,7 +63,16 @@ def run(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     instance = load_instance(customers, rms, branches, policy=policy)
     plan = read_plan(args.plan)
-    report = check_plan(instance, plan, policy)
+    # a plan of this product carries reason codes: each must hold (claims about the solve
+    # itself need its report, which a plan file does not carry, and are skipped)
+    coverage = None
+    if args.coverage:
+        from allocator.io import read_table
+
+        coverage = read_table(args.coverage, name=args.coverage.name)
+    report = check_plan(
+        instance, plan, policy, reasons="reason_code" in plan.columns, coverage=coverage
+    )
     score = score_plan(instance, plan, policy)
     if args.json:
         print(json.dumps({**report.to_dict(), "score": score}, indent=2, ensure_ascii=False))

@@ -40,25 +40,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from api import db
-    from api.auth import create_key
+    from api.services.errors import NotFoundError
+    from api.services.keys import KeyService
+    from api.services.session import Database
     from api.settings import Settings
-    from api.store import Store
 
     settings = Settings(**({"database_url": args.db} if args.db else {}))
     engine = db.make_engine(settings.database_url, pool=False)
     try:
         db.migrate(engine)
-        store = Store(engine)
+        keys = KeyService(Database(engine))
         if args.keys_command == "create":
-            new = create_key(store, args.role, args.name)
+            new = keys.create(args.role, args.name)
             print(f"created {args.role} key {new.key_id}; it is shown once:", file=sys.stderr)
             print(new.token)
         elif args.keys_command == "list":
-            for key in store.list_keys():
+            for key in keys.all():
                 state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
                 print(f"{key.id}\t{key.role}\t{state}\t{key.name or ''}")
         else:
-            if store.revoke_key(args.key_id) is None:
+            try:
+                # an operator at the machine may revoke the last admin key (HTTP may not)
+                keys.revoke(args.key_id, keep_an_admin=False)
+            except NotFoundError:
                 print(f"rmalloc keys: no key {args.key_id!r}", file=sys.stderr)
                 return 1
             print(f"revoked {args.key_id}")

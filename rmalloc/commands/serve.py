@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.bootstrap import ensure_admin_key, ensure_sample
     from api.logs import configure_logging
+    from api.services import Services
     from api.settings import Settings
-    from api.store import Store
     from api.supervisor import Supervisor
 
     if args.workers < 0:
@@ -53,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     engine = db.make_engine(settings.database_url)
     db.migrate(engine)
-    store = Store(engine)
-    ensure_sample(store, settings)
-    token = ensure_admin_key(store, settings)
+    services = Services.from_engine(engine)
+    ensure_sample(services.datasets, settings)
+    token = ensure_admin_key(services.keys, settings)
     app = create_app(settings)
     print(f"rmalloc serve: http://{args.host}:{args.port} (API docs at /docs)", flush=True)
     if token is not None:
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, note)
     signal.signal(signal.SIGINT, note)
 
-    supervisor = Supervisor(settings, store, args.workers)
+    supervisor = Supervisor(settings, services.jobs, args.workers)
     supervisor.start()
     server = uvicorn.Server(
         uvicorn.Config(

@@ -31,15 +31,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     from api import db
     from api.logs import configure_logging
+    from api.services import Services
     from api.settings import Settings
-    from api.store import Store
     from api.worker import Worker
 
     settings = Settings(**({"database_url": args.db} if args.db else {}))
     configure_logging(settings.log_level)
     engine = db.make_engine(settings.database_url)
     db.migrate(engine)
-    worker = Worker(Store(engine), settings, parent_pid=args.parent_pid)
+    worker = Worker(Services.from_engine(engine), settings, parent_pid=args.parent_pid)
     worker.install_signal_handlers()
     try:
         worker.run(exit_when_idle=args.once)

@@ -101,7 +101,7 @@ def test_key3m_one_to_one(bank):
     t = plan.assignments.set_index("customer_id")
     assert (t["rm_id"] == "M1").sum() == 1  # a dedicated RM serves one customer only
     assert "M1" in set(t.loc[["K1", "K2"], "rm_id"])  # a key3m customer (equal priority) gets it
-    assert t.loc["K3", "reason_code"] == "one_to_one"
+    assert t.loc["K3", "reason_code"] == "dedicated"
 
 
 def test_one_to_one_rm_serves_its_whole_group(bank):

@@ -76,6 +76,9 @@ def test_valid_bank_loads_with_contract_dtypes(
         "unit": STR,
         "capacity": np.dtype("float64"),
         "active": np.dtype("bool"),
+        "position": STR,
+        "designated_private": np.dtype("bool"),
+        "co_cover_capacity": np.dtype("float64"),
     }
     assert instance.branches.dtypes.to_dict() == {"branch_id": STR, "parent_id": STR, "level": STR}
     assert instance.customers["aum"].tolist() == [250000.0, 7000000.0, 0.0, 0.0]
@@ -336,7 +339,8 @@ def test_duplicate_branch_id(
     [
         ("customers", "segment", "personal"),
         ("customers", "list_tier", "national"),
-        ("rms", "line", "both"),
+        ("rms", "line", "mixed"),
+        ("rms", "position", "manager"),
         ("rms", "grade", "boss"),
         ("rms", "unit", "vip"),
         ("branches", "level", "region"),

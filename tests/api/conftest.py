@@ -26,9 +26,8 @@ from allocator.io import write_instance  # noqa: E402
 from allocator.synth import generate_bank  # noqa: E402
 from api import db  # noqa: E402
 from api.app import create_app  # noqa: E402
-from api.auth import create_key  # noqa: E402
+from api.services import Services  # noqa: E402
 from api.settings import Settings  # noqa: E402
-from api.store import Store  # noqa: E402
 from api.worker import Worker  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get(
@@ -86,10 +85,11 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
+def services(db_url: str) -> Iterator[Services]:
+    """The services over a clean database at head (SQLite, and PostgreSQL where marked)."""
     engine = db.make_engine(db_url)
     db.migrate(engine)
-    yield Store(engine)
+    yield Services.from_engine(engine)
     engine.dispose()
 
 
@@ -120,10 +120,10 @@ class Service:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.app = create_app(settings)
-        self.store: Store = self.app.state.store
+        self.services: Services = self.app.state.services
         self.client = TestClient(self.app)
         self.keys = {
-            role: create_key(self.store, role).token for role in ("viewer", "planner", "admin")
+            role: self.services.keys.create(role).token for role in ("viewer", "planner", "admin")
         }
 
     def headers(self, role: str) -> dict[str, str]:
@@ -131,7 +131,7 @@ class Service:
 
     def drain(self, **overrides: Any) -> int:
         """Run queued jobs in this process until the queue is empty."""
-        worker = Worker(self.store, self.settings.model_copy(update=overrides))
+        worker = Worker(self.services, self.settings.model_copy(update=overrides))
         return worker.run(exit_when_idle=True)
 
     def upload(self, paths: dict[str, Path], role: str = "planner", **extra: Any) -> dict[str, Any]:

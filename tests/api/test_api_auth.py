@@ -9,20 +9,21 @@ from pathlib import Path
 import pytest
 from tests_api_helpers import ROOT  # type: ignore[import-not-found]
 
-from api.auth import Role, authenticate, create_key, generate_key, hash_secret, key_from_token
+from api.auth import Role, generate_key, hash_secret, key_from_token
 from api.bootstrap import ensure_admin_key
 
 
 def test_key_is_stored_hashed(service) -> None:
-    new = create_key(service.store, Role.planner, "batch")
-    record = service.store.get_key(new.key_id)
+    keys = service.services.keys
+    new = keys.create(Role.planner, "batch")
+    record = keys.get(new.key_id)
     assert record is not None and record.role == "planner"
     assert new.token.startswith(f"rma_{new.key_id}_")
     assert new.token.split("_", 2)[2] not in record.secret_sha256
     assert record.secret_sha256 == hash_secret(new.token.split("_", 2)[2])
-    assert authenticate(service.store, new.token).role is Role.planner  # type: ignore[union-attr]
-    assert authenticate(service.store, new.token + "x") is None
-    assert authenticate(service.store, "rma_000000000000_" + "a" * 43) is None
+    assert keys.authenticate(new.token).role is Role.planner  # type: ignore[union-attr]
+    assert keys.authenticate(new.token + "x") is None
+    assert keys.authenticate("rma_000000000000_" + "a" * 43) is None
 
 
 def test_generated_keys_differ() -> None:
@@ -32,28 +33,30 @@ def test_generated_keys_differ() -> None:
 def test_bootstrap_key_of_any_shape(service) -> None:
     token = "a-long-operator-chosen-secret"
     new = key_from_token(token)
-    service.store.add_key(new.key_id, new.secret_sha256, "admin", None)
-    assert authenticate(service.store, token).role is Role.admin  # type: ignore[union-attr]
+    service.services.keys.add(new.key_id, new.secret_sha256, "admin", None)
+    assert service.services.keys.authenticate(token).role is Role.admin  # type: ignore[union-attr]
 
 
 def test_ensure_admin_key_only_when_none(make_service) -> None:
     svc = make_service()
     # the service fixture made keys already: nothing to do
-    assert ensure_admin_key(svc.store, svc.settings) is None
+    assert ensure_admin_key(svc.services.keys, svc.settings) is None
     empty = make_service()
-    for key in empty.store.list_keys():
-        empty.store.revoke_key(key.id)
-    token = ensure_admin_key(empty.store, empty.settings)
-    assert token is not None and authenticate(empty.store, token).role is Role.admin  # type: ignore[union-attr]
-    assert ensure_admin_key(empty.store, empty.settings) is None
+    keys = empty.services.keys
+    for key in keys.all():
+        keys.revoke(key.id, keep_an_admin=False)
+    token = ensure_admin_key(keys, empty.settings)
+    assert token is not None and keys.authenticate(token).role is Role.admin  # type: ignore[union-attr]
+    assert ensure_admin_key(keys, empty.settings) is None
 
 
 def test_ensure_admin_key_honours_bootstrap_key(make_service) -> None:
     svc = make_service(bootstrap_key="operator-secret-0123456789")
-    for key in svc.store.list_keys():
-        svc.store.revoke_key(key.id)
-    assert ensure_admin_key(svc.store, svc.settings) is None  # installed, not printed
-    assert authenticate(svc.store, "operator-secret-0123456789").role is Role.admin  # type: ignore[union-attr]
+    keys = svc.services.keys
+    for key in keys.all():
+        keys.revoke(key.id, keep_an_admin=False)
+    assert ensure_admin_key(keys, svc.settings) is None  # installed, not printed
+    assert keys.authenticate("operator-secret-0123456789").role is Role.admin  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -70,10 +73,10 @@ def test_every_v1_route_needs_a_key(service, method: str, path: str) -> None:
 
 
 def test_revoked_key_stops_working(service) -> None:
-    new = create_key(service.store, Role.viewer)
+    new = service.services.keys.create(Role.viewer)
     h = {"Authorization": f"Bearer {new.token}"}
     assert service.client.get("/v1/datasets", headers=h).status_code == 200
-    service.store.revoke_key(new.key_id)
+    service.services.keys.revoke(new.key_id)
     assert service.client.get("/v1/datasets", headers=h).status_code == 401
 
 
@@ -130,11 +133,11 @@ def test_keys_cli_prints_key_last(tmp_path: Path) -> None:
     token = out.stdout.strip().splitlines()[-1]
     assert token.startswith("rma_")
     from api import db
-    from api.auth import authenticate as auth
-    from api.store import Store
+    from api.services.keys import KeyService
+    from api.services.session import Database
 
     engine = db.make_engine(url, pool=False)
     try:
-        assert auth(Store(engine), token).role is Role.planner  # type: ignore[union-attr]
+        assert KeyService(Database(engine)).authenticate(token).role is Role.planner  # type: ignore[union-attr]
     finally:
         engine.dispose()

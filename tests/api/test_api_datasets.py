@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from api.ingest import load_dataset
-
 
 def _files(paths: dict[str, Path]) -> dict[str, tuple[str, bytes, str]]:
     return {k: (p.name, p.read_bytes(), "text/csv") for k, p in paths.items()}
@@ -26,7 +24,7 @@ def test_csv_upload_is_validated_and_stored(service, small_bank, small_bank_path
     assert r.headers["location"] == f"/v1/datasets/{body['id']}"
     assert body["name"] == "q3" and body["parent_id"] is None and body["branches_given"]
     assert body["counts"]["customers"] == small_bank.n_customers
-    stored = load_dataset(service.store, body["id"])
+    stored = service.services.datasets.load_instance(body["id"])
     pd.testing.assert_frame_equal(stored.customers, small_bank.customers, check_like=True)
     pd.testing.assert_frame_equal(stored.rms, small_bank.rms, check_like=True)
 
@@ -59,7 +57,7 @@ def test_json_upload_speaks_the_contract(service) -> None:
     r = service.client.post("/v1/datasets", json=body, headers=service.headers("planner"))
     assert r.status_code == 201, r.text
     assert r.json()["counts"] == {"customers": 2, "rms": 1, "branches": 1}
-    inst = load_dataset(service.store, r.json()["id"])
+    inst = service.services.datasets.load_instance(r.json()["id"])
     assert inst.rms["certifications"].tolist() == ["AFP"]
 
 
@@ -78,7 +76,7 @@ def test_every_issue_is_listed_with_file_row_column(service, small_bank_paths, t
     where = {(i["file"], i["row"], i["column"]) for i in problem["issues"]}
     assert ("customers", 2, "segment") in where and ("customers", 5, "aum") in where
     assert problem["issue_count"] == len(problem["issues"])
-    assert service.store.count_datasets() == 0
+    assert service.services.datasets.count() == 0
 
 
 def test_unreadable_and_missing_files(service, small_bank_paths) -> None:
@@ -118,7 +116,7 @@ def test_413_over_the_upload_limit(make_service, small_bank_paths) -> None:
         "/v1/datasets", content=chunks(), headers={**h, "content-type": "application/json"}
     )
     assert r.status_code == 413
-    assert svc.store.count_datasets() == 0
+    assert svc.services.datasets.count() == 0
 
 
 def test_list_and_get(service, dataset) -> None:

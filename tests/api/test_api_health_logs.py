@@ -20,10 +20,10 @@ def test_readyz_wants_a_recent_worker(service) -> None:
     checks = r.json()["checks"]
     assert checks["database"] == "ok" and checks["migrations"] == "ok"
     assert checks["worker"] == "none seen"
-    worker = Worker(service.store, service.settings)
+    worker = Worker(service.services, service.settings)
     worker.run(exit_when_idle=True)  # beats once, then stops (and says so)
     assert service.client.get("/readyz").status_code == 503
-    service.store.worker_beat("w-test", host="h", pid=1, job_id=None)
+    service.services.workers.beat("w-test", host="h", pid=1, job_id=None)
     r = service.client.get("/readyz")
     assert r.status_code == 200 and r.json()["checks"]["worker"] == "ok"
 

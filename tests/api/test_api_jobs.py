@@ -14,7 +14,6 @@ from tests_api_helpers import wait_for  # type: ignore[import-not-found]
 from allocator.checker import check_plan
 from allocator.io import write_instance
 from allocator.synth import generate_bank
-from api.ingest import load_dataset
 from api.worker import Worker
 
 
@@ -61,7 +60,7 @@ def test_done_job_has_kpis_bound_gap_and_a_checked_plan(service, dataset, solved
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     plan = pd.read_csv(io.StringIO(r.text), dtype=str, keep_default_na=False)
     assert list(plan.columns[:5]) == ["customer_id", "rm_id", "tier", "status", "reason"]
-    instance = load_dataset(service.store, dataset["id"])
+    instance = service.services.datasets.load_instance(dataset["id"])
     report = check_plan(instance, plan)
     assert report.ok, report.summary()
     r = service.client.get(f"/v1/jobs/{solved['id']}/plan", headers=h)
@@ -144,7 +143,7 @@ def test_cancel_running_keeps_best_plan(service, tmp_path) -> None:
     bank = generate_bank(20000, seed=5)
     ds = service.upload(write_instance(bank, tmp_path / "big"))
     job = _submit(service, ds["id"], time_limit=60, backend="cpsat")  # runs to its limit
-    worker = Worker(service.store, service.settings)
+    worker = Worker(service.services, service.settings)
     thread = threading.Thread(target=worker.run, kwargs={"max_jobs": 1})
     thread.start()
     try:
@@ -164,7 +163,7 @@ def test_cancel_running_keeps_best_plan(service, tmp_path) -> None:
         f"/v1/jobs/{job['id']}/plan", params={"format": "csv"}, headers=service.headers("viewer")
     )
     plan = pd.read_csv(io.StringIO(r.text), dtype=str, keep_default_na=False)
-    assert check_plan(load_dataset(service.store, ds["id"]), plan).ok
+    assert check_plan(service.services.datasets.load_instance(ds["id"]), plan).ok
 
 
 def test_a_failing_job_reports_its_issues(service, dataset) -> None:
@@ -197,4 +196,86 @@ def test_solve_flow_on_each_database(db_url, make_service, small_bank_paths) -> 
     assert got["status"] == "done" and got["has_plan"]
     r = svc.client.get(f"/v1/jobs/{job['id']}/plan", headers=svc.headers("viewer"))
     plan = pd.DataFrame(r.json()["assignments"]).fillna("")
-    assert check_plan(load_dataset(svc.store, ds["id"]), plan).ok
+    assert check_plan(svc.services.datasets.load_instance(ds["id"]), plan).ok
+
+
+@pytest.mark.parametrize(
+    "body,where",
+    [
+        ({"time_limit": -1}, ("errors", "body.time_limit")),
+        ({"settings": {"lns": {"no_such_knob": 1}}}, ("field", "settings.lns")),
+        ({"settings": {"quantum": {}}}, ("field", "settings.quantum")),
+    ],
+)
+def test_a_bad_solve_parameter_is_a_422_at_submission(service, dataset, body, where) -> None:
+    r = service.client.post(
+        "/v1/jobs", json={"dataset_id": dataset["id"], **body}, headers=service.headers("planner")
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    key, field = where
+    problem = r.json()
+    named = [e["field"] for e in problem["errors"]] if key == "errors" else [problem["field"]]
+    assert named == [field]
+    listed = service.client.get("/v1/jobs", headers=service.headers("viewer")).json()["items"]
+    assert listed == []  # nothing was queued
+
+
+def test_backend_settings_reach_the_job(service, dataset) -> None:
+    settings = {"lns": {"initial_free": 50}}
+    job = _submit(service, dataset["id"], settings=settings)
+    assert job["params"]["settings"] == settings
+
+
+def test_a_plan_that_breaks_a_rule_fails_the_job(service, dataset, monkeypatch, caplog) -> None:
+    import api.jobs
+    from allocator.errors import PlanBreachError
+
+    def breach(*args: Any, **kwargs: Any) -> Any:
+        raise PlanBreachError("cpsat", {"capacity": 2}, "customer SECRET-C1 over RM SECRET-R1")
+
+    monkeypatch.setattr(api.jobs, "solve", breach)
+    caplog.set_level("DEBUG")
+    job = _submit(service, dataset["id"])
+    service.drain()
+    got = _get(service, job["id"])
+    assert got["status"] == "failed" and not got["has_plan"]
+    error = got["error"]
+    assert error["type"] == "urn:rmalloc:problem:plan-breach" and error["status"] == 500
+    assert "capacity (2)" in error["detail"] and error["rules"] == {"capacity": 2}
+    assert "SECRET" not in str(error)
+    assert "SECRET" not in caplog.text
+    assert any(r.getMessage() == "plan breaks hard rules" for r in caplog.records)
+
+
+def test_the_policy_of_a_job_is_parsed_once(service, dataset, monkeypatch) -> None:
+    """Submission, the solve and explaining a customer share one parse (the test's worker runs
+    in the web process; a worker process parses once more, for itself)."""
+    from api.services import policies
+
+    calls: list[Any] = []
+    real = policies.load_policy
+    monkeypatch.setattr(
+        policies, "load_policy", lambda source: calls.append(source) or real(source)
+    )
+    overrides = {"default_capacity": {"retail": 95.0}}
+    job = _submit(service, dataset["id"], policy=overrides, time_limit=10)
+    service.drain()
+    h = service.headers("viewer")
+    plan = service.client.get(f"/v1/jobs/{job['id']}/plan", headers=h).json()["assignments"]
+    row = next(r for r in plan if r["rm_id"])
+    r = service.client.get(f"/v1/jobs/{job['id']}/customers/{row['customer_id']}", headers=h)
+    assert r.status_code == 200
+    assert calls == [overrides]
+
+
+def test_quarter_report_of_a_plan(service, solved) -> None:
+    h = service.headers("viewer")
+    r = service.client.get(f"/v1/jobs/{solved['id']}/report", headers=h)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert set(report) == {"moves_by_rm", "moves_by_branch", "leavers", "hysteresis"}
+    moved = sum(row["moved_out"] for row in report["moves_by_rm"])
+    assert moved == solved["kpis"]["status_counts"]["moved"]
+    png = service.client.get(f"/v1/jobs/{solved['id']}/report/chart.png", headers=h)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")

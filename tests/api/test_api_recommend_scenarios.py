@@ -15,9 +15,7 @@ NEW_CUSTOMER = {
 
 
 def _branch_of_a_mid_rm(service, dataset_id: str) -> str:
-    from api.ingest import load_dataset
-
-    rms = load_dataset(service.store, dataset_id).rms
+    rms = service.services.datasets.load_instance(dataset_id).rms
     return str(rms.loc[(rms["line"] == "retail") & (rms["unit"] == "outlet"), "branch_id"].iloc[0])
 
 
@@ -52,9 +50,7 @@ def test_recommendation_input_errors(service, dataset) -> None:
 
 @pytest.fixture
 def scenario_job(service, dataset) -> dict[str, Any]:
-    from api.ingest import load_dataset
-
-    customers = load_dataset(service.store, dataset["id"]).customers
+    customers = service.services.datasets.load_instance(dataset["id"]).customers
     rm_id = str(customers.loc[customers["current_rm_id"] != "", "current_rm_id"].mode().iloc[0])
     spec = {"name": "one leaves", "edits": [{"remove_rms": {"rm_ids": [rm_id]}}]}
     r = service.client.post(
@@ -90,11 +86,9 @@ def test_scenario_runs_as_a_job_and_derives_a_dataset(service, dataset, scenario
         headers=service.headers("viewer"),
     )
     assert r.status_code == 200 and r.json()["status"] == row["status"]
-    from api.ingest import load_dataset
-
-    rms = load_dataset(service.store, derived["id"]).rms
+    rms = service.services.datasets.load_instance(derived["id"]).rms
     assert (~rms["active"]).sum() == (
-        ~load_dataset(service.store, dataset["id"]).rms["active"]
+        ~service.services.datasets.load_instance(dataset["id"]).rms["active"]
     ).sum() + 1
 
 

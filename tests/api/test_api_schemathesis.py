@@ -17,7 +17,6 @@ from schemathesis.checks import not_a_server_error
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 
 from api.app import create_app  # noqa: E402
-from api.auth import create_key  # noqa: E402
 from api.settings import Settings  # noqa: E402
 
 _TMP = tempfile.mkdtemp(prefix="rmalloc-schemathesis-")
@@ -31,8 +30,8 @@ _APP = create_app(
     )
 )
 # a worker heartbeat, so /readyz answers 200 (its 503 without one is by design, tested elsewhere)
-_APP.state.store.worker_beat("schemathesis", host="test", pid=0, job_id=None)
-_TOKEN = create_key(_APP.state.store, "admin", "schemathesis").token
+_APP.state.services.workers.beat("schemathesis", host="test", pid=0, job_id=None)
+_TOKEN = _APP.state.services.keys.create("admin", "schemathesis").token
 schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
 # The coverage phase enumerates boundary cases of every schema node; for the nested dataset body
 # that is most of a minute. The fuzzing phase (random cases, bounded below) is kept.

@@ -122,3 +122,22 @@ def test_bad_policy_exits_2(tmp_path):
     res = run("policy", "show", "--policy", str(override))
     assert res.returncode == 2
     assert "wizard" in res.stderr and str(override) in res.stderr
+
+
+def test_leavers_are_one_warning_line_and_the_quarter_report_is_written(files, tmp_path):
+    customers = pd.read_csv(files["customers"], dtype=str).fillna("")
+    customers.loc[0, "current_rm_id"] = "GONE"
+    customers.to_csv(files["customers"], index=False)
+    report = tmp_path / "report"
+    res = run("allocate", "--customers", str(files["customers"]), "--rms", str(files["rms"]),
+              "--branches", str(files["branches"]), "--out", str(tmp_path / "plan.csv"),
+              "--report", str(report))  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    warnings = [line for line in res.stderr.splitlines() if "left the bank" in line]
+    assert warnings == ["rmalloc allocate: 1 customer(s) of 1 RM(s) not in the RM file (left "
+                        "the bank) are reassigned"]  # fmt: skip
+    assert sorted(p.name for p in report.iterdir()) == [
+        "chart.png", "hysteresis.csv", "leavers.csv", "moves_by_branch.csv", "moves_by_rm.csv"
+    ]  # fmt: skip
+    leavers = pd.read_csv(report / "leavers.csv")
+    assert leavers["leaver_rm_id"].tolist() == ["GONE"] and leavers["customers"].tolist() == [1]

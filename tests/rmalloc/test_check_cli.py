@@ -164,3 +164,22 @@ def test_bad_policy_exits_2(bank: dict[str, Path], tmp_path: Path) -> None:
     result = check(bank, "--policy", policy)
     assert result.returncode == 2
     assert "policy.yaml" in result.stderr
+
+
+def test_the_quarterly_rules_are_enforced(bank: dict[str, Path], tmp_path: Path) -> None:
+    # m1 is moved from R1 (still its own) to R2: a private-only move rule is fine, a mid one not;
+    # a reason code that does not hold breaks the plan too
+    plan = PLAN.replace("m1,R1,mid,kept,", "m1,R2,mid,moved,")
+    bank["plan"].write_text(plan, encoding="utf-8")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("continuity: {move_only_on_departure: [mid]}\n", encoding="utf-8")
+    args = ["check", "--customers", bank["customers"], "--rms", bank["rms"]]
+    args += ["--branches", bank["branches"], "--plan", bank["plan"]]
+    res = rmalloc(*args, "--policy", policy, "--json")
+    assert res.returncode == 1
+    assert json.loads(res.stdout)["by_rule"] == {"units": 1, "move_only_on_departure": 1}
+    bank["plan"].write_text("customer_id,rm_id,tier,status,reason,reason_code\n"
+                            "m1,R1,mid,kept,,\np1,R2,private,new,,\no1,,ordinary,pooled,,\n"
+                            "k1,K1,key10m,new,,rm_left\n", encoding="utf-8")  # fmt: skip
+    res = rmalloc(*args, "--json")
+    assert res.returncode == 1 and json.loads(res.stdout)["by_rule"] == {"reason": 1}

@@ -1,16 +1,9 @@
-"""Reasons in words a branch head understands.
-
-Two kinds: why a customer has no RM (the eligibility funnel, or what the solve ran into) and why
-one RM cannot serve one customer (the first rule the pair breaks).
-"""
+"""Words a branch head understands: units, the eligibility funnel, why one RM cannot serve one
+customer."""
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
-
 from allocator.compile import Compiled
-from allocator.problem import Problem
 from allocator.rules import failed_rule
 
 UNIT_NAMES = {
@@ -20,21 +13,6 @@ UNIT_NAMES = {
     "marketing": "marketing department",
 }
 
-#: machine-readable reason codes for KPIs (``unassigned_reasons``) and the API
-CODES = (
-    "no_rm_in_scope",
-    "no_active_rm",
-    "no_rm_in_unit",
-    "no_certified_rm",
-    "no_rm_of_grade",
-    "no_rm_at_level",
-    "capacity",
-    "one_to_one",
-    "group",
-    "time_limit",
-    "priority",
-    "pooled",
-)
 FUNNEL_CODE = {
     "scope": "no_rm_in_scope",
     "active": "no_active_rm",
@@ -122,61 +100,3 @@ def pair_reason(compiled: Compiled, c: int, r: int) -> str:
         need = policy.branch_levels[int(cls.min_level[k])]
         return f"sits at {level} level, below {need.replace('_', ' ')}"
     return f"breaks rule {rule}"
-
-
-def assignment_loads(problem: Problem, assignment: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """``Problem.loads(assignment)`` (kept for the plan's reasons)."""
-    return problem.loads(assignment)
-
-
-class RmState:
-    """What the final plan does with each RM, computed once for all reasons."""
-
-    def __init__(self, problem: Problem, assignment: npt.NDArray[np.int64]):
-        p = problem
-        self.loads = assignment_loads(p, assignment)
-        served = np.flatnonzero(assignment >= 0)
-        unit_of = np.where(p.group >= 0, p.group.astype(np.int64), -1 - np.arange(p.n_customers))
-        pairs = np.unique(np.stack([assignment[served], unit_of[served]], axis=1), axis=0)
-        self.units_on = (
-            np.bincount(pairs[:, 0], minlength=p.n_rms)
-            if pairs.size
-            else np.zeros(p.n_rms, dtype=np.int64)
-        )
-        self.group_on = {(int(u), int(r)) for r, u in pairs if u >= 0}
-        self.dedicated = np.zeros(p.n_rms, dtype=bool)
-        excl = served[p.exclusive[served]]
-        self.dedicated[assignment[excl]] = True
-
-
-def solve_reason(compiled: Compiled, c: int, state: RmState, optimal: bool) -> tuple[str, str]:
-    """(code, text) for a customer that had eligible RMs and still got none."""
-    p = compiled.problem
-    sl = p.pairs_of(c)
-    rms = p.pair_rm[sl]
-    w = p.pair_weight[sl]
-    room = state.loads[rms] + w <= p.capacity[rms]
-    n = int(rms.shape[0])
-    if not room.any():
-        return (
-            "capacity",
-            f"all {n} eligible RMs are full" if n > 1 else "the only eligible RM is full",
-        )
-    g = int(p.group[c])
-    with_room = rms[room]
-    own = np.array([(g, int(r)) in state.group_on for r in with_room], dtype=bool) if g >= 0 else 0
-    busy_other = (state.units_on[with_room] - own) > 0
-    if p.exclusive[c] and busy_other.all():
-        return (
-            "one_to_one",
-            "every eligible RM with room already serves other customers "
-            "(a one-to-one customer needs a dedicated RM)",
-        )
-    if state.dedicated[with_room].all():
-        return "one_to_one", "the eligible RMs with room are dedicated one-to-one to key customers"
-    if g >= 0:
-        gid = compiled.instance.customers["group_id"].iat[c]
-        return "group", f"group {gid} must share one RM, and none has room for the group"
-    if not optimal:
-        return "time_limit", "not placed before the time limit (the plan is not proven optimal)"
-    return "priority", "left out so that customers of higher priority are covered"

@@ -1,0 +1,83 @@
+"""The service layer: one service per resource, over one database.
+
+Routers (the views), the worker, the supervisor and the command line all reach the database
+through these, never through SQL of their own, so every rule about a resource -- a job changes
+state only while its worker owns it, the last admin key stays, a dataset never changes -- is
+written once. Services raise the typed errors of :mod:`api.services.errors`; the HTTP mapping
+is :func:`api.errors.install`.
+
+========================  ===========================================================
+:mod:`.session`           the engine's read and write sessions (one short transaction a call)
+:mod:`.datasets`          stored banks, and their instances
+:mod:`.jobs`              the queue: submit, claim, heartbeat, progress, finish, release, reap,
+                          cancel
+:mod:`.params`            a job's typed solve parameters and their JSON
+:mod:`.plans`             stored plan tables, and plans rebuilt from them (cached)
+:mod:`.policies`          job policies, parsed once per process
+:mod:`.keys`              API keys
+:mod:`.workers`           worker heartbeats
+========================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from api.services.datasets import DatasetService
+from api.services.jobs import JobService
+from api.services.keys import KeyService
+from api.services.plans import PlanService
+from api.services.policies import PolicyCache
+from api.services.session import Database
+from api.services.workers import WorkerService
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every service of one process, sharing one engine and the process's caches.
+
+    Built once per process (:meth:`from_engine`): the web app keeps it in its state and hands
+    each router what it needs (:mod:`api.deps`); a worker, the supervisor and the command line
+    build their own.
+    """
+
+    db: Database
+    datasets: DatasetService
+    jobs: JobService
+    plans: PlanService
+    keys: KeyService
+    workers: WorkerService
+    policies: PolicyCache
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> Services:
+        """The services over ``engine`` (whose schema must be at head)."""
+        db = Database(engine)
+        datasets = DatasetService(db)
+        policies = PolicyCache()
+        return cls(
+            db=db,
+            datasets=datasets,
+            jobs=JobService(db),
+            plans=PlanService(db, datasets, policies),
+            keys=KeyService(db),
+            workers=WorkerService(db),
+            policies=policies,
+        )
+
+    @property
+    def engine(self) -> Engine:
+        return self.db.engine
+
+
+__all__ = [
+    "DatasetService",
+    "JobService",
+    "KeyService",
+    "PlanService",
+    "PolicyCache",
+    "Services",
+    "WorkerService",
+]
