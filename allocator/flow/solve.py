@@ -290,8 +290,10 @@ def _bound_moves(state: FlowState, outcome: Outcome, relaxed: Relaxed) -> None:
     """The proven lower bound on moves at the returned plan's cover (in place)."""
     p = state.problem
     key = state.lex_key(outcome.assignment)
-    if state.proven and state.units.n == 0:
-        # the exact repair solved the whole problem: cover and moves are proven optima
+    zero_weight_pairs = bool(((state.weight == 0) & (state.deg > 0)).any())
+    if state.proven and state.units.n == 0 and not zero_weight_pairs:
+        # the exact repair solved the whole problem (customers of workload 0 aside, which are
+        # seated by a rule, not solved): cover and moves are proven optima
         outcome.bound, outcome.bound_exact = float(-key[0]), True
         outcome.moves_bound, outcome.moves_bound_exact = key[1], True
         outcome.moves_how = "exact_repair"
@@ -299,8 +301,8 @@ def _bound_moves(state: FlowState, outcome: Outcome, relaxed: Relaxed) -> None:
     if key[1] == 0:
         outcome.moves_bound, outcome.moves_bound_exact, outcome.moves_how = 0, True, "no_moves"
         return
-    if outcome.stopped or not relaxed.flow.exact or not np.array_equal(state.anchor, p.current):
-        return
+    if outcome.stopped or not np.array_equal(state.anchor, p.current):
+        return  # a first allocation anchors its flows elsewhere, and moves nobody anyway
     fixed = p.required & (state.deg == 1)
     zero = zero_weight_value(state.weight, state.deg, state.best_value, fixed)
     target = Fraction(-key[0] - relaxed.outside - zero)
