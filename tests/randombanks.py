@@ -79,11 +79,13 @@ def banks(draw: st.DrawFn, max_customers: int = 7, max_rms: int = 4) -> dict[str
         policy.setdefault("continuity", {})["move_only_on_departure"] = ["private", "key10m"]
     if draw(st.booleans()):
         policy.setdefault("continuity", {})["handover"] = "none"
-    coverage = draw(st.sampled_from(["", "team", "network", "designated"]))
+    coverage = draw(st.sampled_from(["", "team", "network", "both", "designated"]))
     if coverage == "team":
         policy["coverage"] = {"key_accounts": "team", "team": {"size": draw(st.integers(2, 3))}}
     elif coverage == "network":
         policy["coverage"] = {"group_network": {"enabled": True}}
+    elif coverage == "both":
+        policy["coverage"] = {"key_accounts": "team", "group_network": {"enabled": True}}
     elif coverage == "designated":
         policy["coverage"] = {"designated_tiers": ["private"]}
     return {"rms": rms, "customers": customers, "policy": policy}

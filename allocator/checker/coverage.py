@@ -61,7 +61,20 @@ class _Cover:
         self.ctx = ctx
         self.policy = ctx.policy
         rows = ctx.rows
+        # records only for the customers a coverage rule can speak of: those in the coverage
+        # table, key accounts, listed tiers, and retail customers at or above a co-cover line
+        pol = ctx.policy.coverage
+        keys = [k for k, b in ctx.policy.bands.items() if b.one_to_one]
+        lowest = min((p.aum_min for p in pol.co_cover.positions.values()), default=float("inf"))
         aum = dict(zip(ctx.customers["customer_id"], ctx.customers["aum"], strict=True))
+        rich = rows["customer_id"].map(aum).to_numpy(dtype=float) >= lowest
+        wanted = (
+            rows["customer_id"].isin(set(cov["customer_id"].astype(str))).to_numpy()
+            | rows["band"].isin(keys).to_numpy()
+            | rows["base_tier"].isin(pol.city_co_rm.tiers).to_numpy()
+            | ((rows["segment"] == "retail").to_numpy() & rich)
+        )
+        rows = rows[wanted]
         self.customers = {
             str(r.customer_id): _Customer(
                 str(r.customer_id),
@@ -162,16 +175,20 @@ def check_coverage(ctx: CheckContext, coverage: pd.DataFrame) -> list[Violation]
 
 
 def _primary_rows(c: _Cover) -> list[Violation]:
+    """Primary rows agree with plan.csv, one per customer with an RM and none for the others."""
+    rows = c.ctx.rows
+    plan = pd.Series(rows["rm_id"].to_numpy(), index=rows["customer_id"].to_numpy())
     primary = {cid: rms[0] for cid, rms in c.of_role("primary").items()}
+    got = plan.index.map(lambda cid: primary.get(cid, ""))
+    wrong = (plan.to_numpy() != "") & (got.to_numpy() != plan.to_numpy())
     out = [
         Violation("coverage_rows", cid, primary.get(cid, ""), "primary row disagrees with plan")
-        for cid, cu in c.customers.items()
-        if cu.rm and primary.get(cid, "") != cu.rm
+        for cid in plan.index[wrong]
     ]
     out += [
         Violation("coverage_rows", cid, rm, "primary row for a customer without an RM")
         for cid, rm in primary.items()
-        if not c.customers[cid].rm
+        if plan.get(cid, "") == ""
     ]
     return out
 
@@ -194,9 +211,11 @@ def _team_rules(c: _Cover) -> list[Violation]:
     out: list[Violation] = []
     for cid, members in teams.items():
         cu = c.customers[cid]
-        if not c.key_account(cu) or not cu.rm:
+        if not c.key_account(cu):
+            continue  # a group network's team members (checked by _network_rules)
+        if not cu.rm:
             out += [
-                Violation("coverage_roles", cid, m, "team of a non-key account")
+                Violation("coverage_roles", cid, m, "team of a key account without an RM")
                 for m in members
                 if m
             ]
@@ -254,12 +273,14 @@ def _city_rules(c: _Cover) -> list[Violation]:
 
 
 def _network_rules(c: _Cover) -> list[Violation]:
+    """A group network's team members: every ``team_member`` row that is not a key account's
+    team in team mode."""
     pol = c.policy.coverage
-    if pol.key_accounts == "team":
-        return []  # team_member rows are key-account teams
     out: list[Violation] = []
     for cid, members in c.of_role("team_member").items():
         cu = c.customers[cid]
+        if pol.key_accounts == "team" and c.key_account(cu):
+            continue  # a key account's team (checked by _team_rules)
         for rm in [m for m in members if m]:
             lead = c.rms.get(cu.rm)
             ok = (

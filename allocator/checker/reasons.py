@@ -102,7 +102,10 @@ class _Situation:
         )
         served = rows[rows["served"] & (rows["group_id"] != "")]
         self.group_size = served.groupby("group_id").size().to_dict()
-        self.group_rm = assigned[assigned["group_id"] != ""].groupby("group_id")["rm_id"].first()
+        in_group = assigned[assigned["group_id"] != ""]
+        self.group_rm = in_group.groupby("group_id")["rm_id"].first()
+        self.group_rm_count = in_group.groupby(["group_id", "rm_id"]).size().to_dict()
+        self.group_rm_breaks: set[str] = set()  # customers whose group's RM breaks a pair rule
         self.solve = solve
         stages = {s.get("name"): s.get("status") for s in (solve or {}).get("stages", [])}
         self.cover_optimal = stages.get("cover_value") == "optimal"
@@ -243,9 +246,7 @@ def _group(s: _Situation, r: Any) -> bool:
     if not r.group_id or s.group_size.get(r.group_id, 0) < 2 or r.group_id not in s.group_rm:
         return False
     rm = s.group_rm[r.group_id]
-    pair = pd.DataFrame([r._asdict()]).assign(candidate=[rm])
-    fails = pair_failures(pair, "candidate", s.ctx.rms, s.ctx.policy, s.ctx.tree)
-    if bool(fails.to_numpy().any()) or _full(s, rm, r):
+    if r.customer_id in s.group_rm_breaks or _full(s, rm, r):
         return True
     stuck = r.current_ok and r.expected_tier in s.ctx.policy.continuity.move_only_on_departure
     return bool(stuck and rm != r.current_rm_id)
@@ -262,7 +263,12 @@ def _dedicated(s: _Situation, r: Any) -> bool:
 
 
 def _move_cap(s: _Situation, r: Any) -> bool:
-    if s.ctx.policy.continuity.max_moved_share is None or not _own_rm_stuck(s, r):
+    """Today's RM (still its own) cannot take it -- full, or dedicated to another key customer
+    -- and has lost as many customers as its move cap allows."""
+    if s.ctx.policy.continuity.max_moved_share is None or not r.current_ok:
+        return False
+    own = r.current_rm_id
+    if not (_full(s, own, r) or s.dedicated_to_other(own, _key(r))):
         return False
     return s.moved.get(r.current_rm_id, 0) >= int(s.caps.get(r.current_rm_id, 0))
 
@@ -277,15 +283,10 @@ def _stopped_short(s: _Situation, r: Any) -> bool:
 
 
 def _moved_group(s: _Situation, r: Any) -> bool:
+    """Its group is served by the RM it moved to: another member of the group has that RM."""
     if not r.group_id or s.group_size.get(r.group_id, 0) < 2:
         return False
-    return bool(s.units.get(r.rm_id, set()) & {f"g:{r.group_id}"}) and _others_with(s, r)
-
-
-def _others_with(s: _Situation, r: Any) -> bool:
-    rows = s.ctx.rows
-    mates = rows[(rows["group_id"] == r.group_id) & (rows["customer_id"] != r.customer_id)]
-    return bool((mates["rm_id"] == r.rm_id).any())
+    return s.group_rm_count.get((r.group_id, r.rm_id), 0) >= 2
 
 
 def _rm_ineligible(s: _Situation, r: Any) -> bool:
@@ -333,23 +334,39 @@ PREDICATES: dict[str, Predicate] = {
 NEEDS_PAIRS = (*FUNNEL, "all_forbidden", "group", "one_to_one", "dedicated", "capacity")
 
 
+def _group_rm_breaks(s: _Situation, look: pd.DataFrame, codes: pd.Series) -> set[str]:
+    """Customers claiming ``group`` whose group's RM breaks a pair rule for them, all at once."""
+    claim = look[codes.map(lambda ks: "group" in ks).to_numpy(dtype=bool)]
+    claim = claim[claim["group_id"].isin(s.group_rm.index)]
+    if claim.empty:
+        return set()
+    pairs = claim.assign(candidate=claim["group_id"].map(s.group_rm).to_numpy())
+    fails = pair_failures(pairs, "candidate", s.ctx.rms, s.ctx.policy, s.ctx.tree)
+    broken = fails.to_numpy().any(axis=1)
+    return set(pairs["customer_id"].to_numpy()[broken].tolist())
+
+
 def reason_violations(ctx: CheckContext, solve: Mapping[str, Any] | None = None) -> list[Violation]:
     """Every false or missing reason of the plan in ``ctx`` (rule ``reason``)."""
     rows = ctx.rows
     if "reason_code" not in rows.columns:
         return []
-    codes = rows["reason_code"].fillna("").astype(str).str.split(";")
-    codes = codes.map(lambda ks: [k for k in ks if k])
+    # only rows with a code, or a status that needs one, are looked at (a province's plan has
+    # a million rows, most of them kept without a word to say)
+    text = rows["reason_code"].fillna("").astype(str)
+    look = rows[(text != "").to_numpy() | rows["status"].isin(["unassigned", "moved"]).to_numpy()]
+    codes = text[look.index].str.split(";").map(lambda ks: [k for k in ks if k])
     s = _Situation(ctx, solve)
     need = {
         cid
-        for cid, ks in zip(rows["customer_id"], codes, strict=True)
+        for cid, ks in zip(look["customer_id"], codes, strict=True)
         if set(ks) & set(NEEDS_PAIRS)
     }
     pairs = s.candidates(need) if need else pd.DataFrame()
     s.facts = customer_facts(pairs, s.room, s.owner, s.units)
+    s.group_rm_breaks = _group_rm_breaks(s, look, codes)
     out: list[Violation] = []
-    for r, ks in zip(rows.itertuples(index=False), codes, strict=True):
+    for r, ks in zip(look.itertuples(index=False), codes, strict=True):
         cid, rm_id = str(r.customer_id), str(r.rm_id)
         if r.status == "unassigned" and not r.pooled and not set(ks) & set(WHY_NONE):
             out.append(Violation("reason", cid, "", "unassigned without a reason why"))

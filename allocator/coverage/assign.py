@@ -183,7 +183,10 @@ def _group_networks(compiled: Compiled, a: Ints, pools: _Pools) -> list[tuple[in
         return []
     cust = compiled.instance.customers
     rms, br = compiled.rms, compiled.branches
-    served = np.flatnonzero((p.group >= 0) & (a >= 0))
+    members = (p.group >= 0) & (a >= 0)
+    if compiled.policy.coverage.key_accounts == "team":
+        members &= ~_key_accounts(compiled)  # a key account's team already covers it
+    served = np.flatnonzero(members).astype(np.int64)
     out: list[tuple[int, str, int, str]] = []
     for c in _by_worth(compiled, served):
         branch = int(br.index.get(str(cust["branch_id"].iat[c]), -1))

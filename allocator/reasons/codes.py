@@ -22,7 +22,8 @@ CODES: dict[str, str] = {
     "group": "a member of its group is served by an RM that cannot take this customer",
     "one_to_one": "one-to-one, and every eligible RM with room serves other customers",
     "dedicated": "every eligible RM with room is dedicated one-to-one to another customer",
-    "move_cap": "today's RM has no room and has lost as many customers as its move cap allows",
+    "move_cap": "today's RM cannot take it (no room, or dedicated to another customer) and has "
+    "lost as many customers as its move cap allows",
     "capacity": "every eligible RM has no room for it or is dedicated to another key customer",
     "time_limit": "the solve stopped on its time limit (or a stop) before proving the cover",
     "not_proven": "the plan's cover value is not proven optimal",

@@ -42,6 +42,10 @@ def unassigned_reasons(compiled: Compiled, facts: Facts, rows: Ints) -> list[tup
     for j, c in enumerate(cust.tolist()):
         cur = int(p.current[c])
         cur_full = cur >= 0 and not _has_room(compiled, facts, c, cur)
+        # today's RM cannot take it back: full, or dedicated one-to-one to another customer
+        cur_closed = cur_full or (
+            cur >= 0 and facts.owner[cur] != NO_OWNER and facts.owner[cur] != facts.unit[c]
+        )
         text = _group_reason(compiled, facts, c)
         if cur_full and tiers[c] in only_on_departure:
             out[has[j]] = (
@@ -62,10 +66,11 @@ def unassigned_reasons(compiled: Compiled, facts: Facts, rows: Ints) -> list[tup
                 "dedicated",
                 "the eligible RMs with room are dedicated one-to-one to key customers",
             )
-        elif cur_full and cap is not None and 0 <= cap[cur] <= facts.moved_out[cur]:
+        elif cur_closed and cap is not None and 0 <= cap[cur] <= facts.moved_out[cur]:
+            why = "is full" if cur_full else "is dedicated one-to-one to a key customer"
             out[has[j]] = (
                 "move_cap",
-                f"today's RM {p.rm_ids[cur]} is full and has lost as many customers as the move "
+                f"today's RM {p.rm_ids[cur]} {why} and has lost as many customers as the move "
                 f"cap allows ({int(cap[cur])})",
             )
         elif not room_free[j]:
