@@ -44,7 +44,9 @@ class HireSums:
 
         self.hires, self.cands = hires, cands
         self._sum = pulp.lpSum
-        self._at = {b: (cands["branch_id"] == b).to_numpy() for b in set(cands["branch_id"])}
+        self._at = {
+            b: (cands["branch_id"] == b).to_numpy() for b in sorted(set(cands["branch_id"]))
+        }
         self._none = np.zeros(len(cands), dtype=bool)
 
     def at(self, branch: str) -> Mask:
@@ -146,7 +148,7 @@ def assistant_constraints(
     (hiring RMs may call for an assistant too)."""
     n = rules.assistants_per
     asst = hires.where("assistant")
-    for b in set(rms["branch_id"]) | set(hires.cands["branch_id"]):
+    for b in sorted(set(rms["branch_id"]) | set(hires.cands["branch_id"])):
         here = rms[rms["branch_id"] == b]
         a_have = float((here["grade"] == rules.assistant_grade).sum())
         r_have = float(len(here)) - a_have

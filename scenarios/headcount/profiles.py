@@ -101,21 +101,21 @@ def rule_profiles(
     rows: list[Profile] = []
     grades = [g for g in policy.grades if g != rules.assistant_grade]
     if "wealth_center" in enforce:
-        for b in hosts["wealth_center"]:
+        for b in sorted(hosts["wealth_center"]):
             rows += [
                 ("retail", g, c, b, "wealth_center")
                 for g in grades
                 for c in rules.wealth_center_certifications
             ]
     if "vip_center" in enforce:
-        for b in hosts["vip_center"]:
+        for b in sorted(hosts["vip_center"]):
             rows += [("retail", g, c, b, "vip_center") for g in grades for c in ["", *certs]]
     if "corporate_outlet" in enforce:
         for b in busy_corporate_outlets(instance, policy, rules)["branch_id"]:
             rows += [("corporate", g, "", b, unit_at(b)) for g in grades]
     if "rm_share" in enforce or "assistants" in enforce:
         where = set(instance.rms["branch_id"]) | set(levels)
-        for b in where:
+        for b in sorted(where):
             for line in LINES:
                 rows += [(line, g, "", b, unit_at(b)) for g in policy.grades]
     return rows

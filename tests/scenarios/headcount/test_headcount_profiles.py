@@ -3,6 +3,8 @@ enforced rule needs, priced; roles for the rules."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from allocator.instance import Instance
@@ -59,3 +61,35 @@ def test_roles(policy: Policy, rules: StaffingRules) -> None:
         "vip_cert": [False, True, True],
         "assistant": [True, False, False],
     }
+
+
+def test_candidates_do_not_depend_on_string_hashing() -> None:
+    """With rules enforced the candidate list was built by looping over sets, so its order (and
+    the solver's choice among equally cheap plans) changed with ``PYTHONHASHSEED``."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from scenarios.headcount import candidate_profiles, load_rules, RULE_NAMES\n"
+        "from scenarios.compare import load_salaries\n"
+        "from allocator.policy import default_policy\n"
+        "from tests.scenarios.conftest import build_bank\n"
+        "c = candidate_profiles(build_bank(), default_policy(), load_rules(),\n"
+        "                       load_salaries('default'), RULE_NAMES)\n"
+        "print(c.to_csv())\n"
+    )
+    root = str(Path(__file__).resolve().parents[3])
+    outputs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": root}
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
