@@ -1,0 +1,153 @@
+"""Everything the planner builds for one bank, once: inputs checked, options, rules, the model.
+
+:func:`~scenarios.headcount.plan.plan_headcount` solves it once (and again on a verified
+shortfall); the coverage curve solves the same model under a series of budgets; tests reach each
+part. Building checks every input first, so a bad one is reported before any model is built.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from allocator.errors import InputError, InputIssue
+from allocator.instance import Instance
+from allocator.policy import Policy, load_policy
+from scenarios.compare import load_salaries
+from scenarios.headcount.checks import staffing_requirements
+from scenarios.headcount.constraints import RuleRow, quota_rows, rule_rows
+from scenarios.headcount.effects import decision_effects
+from scenarios.headcount.io import load_quota
+from scenarios.headcount.levers import Levers, load_levers
+from scenarios.headcount.model import HeadcountModel, Mode, ModelResult, cost_weights
+from scenarios.headcount.options import Catalogue, build_catalogue
+from scenarios.headcount.params import PlanParams
+from scenarios.headcount.requirement import Requirement
+from scenarios.headcount.roster import Roster, build_roster
+from scenarios.headcount.rules import StaffingRules, load_rules
+from scenarios.headcount.solution import read_actions
+from scenarios.headcount.staff import load_staff
+from scenarios.headcount.supply import Supply, build_supply
+from scenarios.headcount.targets import implied_targets, parse_targets
+from scenarios.inputs import Source
+
+
+@dataclass
+class Planner:
+    """One bank's planning problem, built (see :meth:`build`).
+
+    Attributes
+    ----------
+    goal, planned
+        The targets asked for; and with the implied ones (tiers the allocator serves first).
+    roster, requirements
+        The people the staffing rules count, and every rule at every branch it concerns.
+    cat, rows, supply, model
+        The options, the enforced rules as rows, who may serve whom, the MILP.
+    notes
+        What was assumed, in words.
+    """
+
+    instance: Instance
+    policy: Policy
+    rules: StaffingRules
+    levers: Levers
+    params: PlanParams
+    goal: dict[str, float]
+    planned: dict[str, float]
+    roster: Roster
+    requirements: list[Requirement]
+    cat: Catalogue
+    rows: list[RuleRow]
+    supply: Supply
+    model: HeadcountModel
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        instance: Instance,
+        targets: Mapping[str, float] | str,
+        *,
+        policy: Policy | Mapping[str, Any] | str | None = None,
+        salaries: str | os.PathLike[str] | pd.DataFrame | None = "default",
+        staff: Source | None = None,
+        rules: StaffingRules | Mapping[str, Any] | str | None = None,
+        levers: Levers | Mapping[str, Any] | str | None = None,
+        quota: Source | Mapping[str, int] | None = None,
+        params: PlanParams | Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> Planner:
+        """Check every input, then build the options, the rules and the model.
+
+        Raises
+        ------
+        allocator.errors.InputError
+            For a bad policy, rule or lever file, target, parameter, salary, staff or quota
+            table.
+        """
+        opts = PlanParams.build(params, **options)
+        pol = load_policy(policy)
+        rls = load_rules(rules)
+        lev = load_levers(levers)
+        goal = parse_targets(targets, pol)
+        table = load_salaries(salaries)
+        if table is None:
+            raise InputError(
+                [InputIssue("salaries", None, None, None, "a salary table is required")]
+            )
+        branches = set(instance.branches["branch_id"])
+        staff_df = load_staff(staff, branches=branches)
+        quota_map = load_quota(quota, branches=branches)
+        enforced = frozenset(opts.enforce)
+        roster = build_roster(instance, staff_df, rls)
+        implied = implied_targets(goal, pol, instance)
+        planned = {**implied, **goal}
+        cat = build_catalogue(instance, pol, rls, lev, roster, table, enforced)
+        effects = decision_effects(cat, roster, rls)
+        serving = set(cat.decisions.loc[cat.serves(), "branch_id"])
+        requirements = staffing_requirements(
+            instance, pol, rls, roster, set(cat.groups["branch_id"]) | serving
+        )
+        n = len(cat.decisions)
+        rows, notes = rule_rows(requirements, enforced, roster, effects, pol, n)
+        qrows, qnotes = quota_rows(quota_map or {}, roster, effects, pol, n)
+        supply = build_supply(instance, pol, rls, cat, planned)
+        level = {
+            b: pol.level_rank(lv)
+            for b, lv in zip(
+                instance.branches["branch_id"], instance.branches["level"], strict=True
+            )
+            if lv in pol.branch_levels
+        }
+        weights = cost_weights(cat, level)
+        model = HeadcountModel(cat, supply, planned, rows, qrows, weights, opts.mode, opts.budget)
+        notes = [*roster.notes, *notes, *qnotes]
+        if supply.no_rm:
+            notes.append(
+                f"no existing or possible RM may serve tier(s) {supply.no_rm}: check the branch "
+                "tree and candidate_branches in the staffing rules"
+            )
+        if implied:
+            notes.append(
+                "planned at full coverage too, as the allocator serves them before a targeted "
+                f"tier of lower priority: {sorted(implied)} (give them an explicit target to "
+                "change this)"
+            )
+        return cls(
+            instance, pol, rls, lev, opts, goal, planned, roster, requirements, cat, rows,
+            supply, model, notes,
+        )  # fmt: skip
+
+    def solve(
+        self, extra: Mapping[str, int] | None = None, *, budget: float | None = None
+    ) -> tuple[ModelResult, pd.DataFrame]:
+        """Solve the model (with a tier's demand raised by ``extra``; under another ``budget``,
+        in mode ``coverage``, when one is given) and read its actions."""
+        mode: Mode | None = "coverage" if budget is not None else None
+        result = self.model.solve(self.params.time_limit, extra, mode=mode, budget=budget)
+        return result, read_actions(self.cat, self.supply, result, self.rows)
