@@ -28,6 +28,7 @@ COMMANDS = (
     "scenario",
     "sweep",
     "headcount",
+    "grades",
     "serve",
     "worker",
     "keys",
