@@ -18,6 +18,8 @@ from allocator.rules import FUNNEL_STAGES, combined_requirements
 
 #: how many ineligible RMs in the customer's branch line to list with the rule each breaks
 MAX_INELIGIBLE = 10
+#: alternatives listed by default: the closest ten; the rest on demand (``limit=None``)
+DEFAULT_ALTERNATIVES = 10
 
 
 def explain(
@@ -25,8 +27,16 @@ def explain(
     assignments: pd.DataFrame,
     assignment: npt.NDArray[np.int64],
     customer_id: str,
+    *,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """Why one customer landed with its RM, or nowhere (see :meth:`allocator.plan.Plan.explain`).
+
+    Alternatives come closest first -- the chosen RM, then eligible RMs with room for the
+    customer, nearest in the branch tree, least loaded -- then the ineligible RMs nearby with
+    the rule each breaks. A branch head asks "who else could have served this customer": in a
+    bank of 190 RMs, id order buries the answer. ``alternatives_total`` counts them all;
+    ``limit`` cuts the list (``None``: every one).
 
     Parameters
     ----------
@@ -38,6 +48,8 @@ def explain(
         The RM index per customer (-1: none).
     customer_id
         Whom to explain.
+    limit
+        Most alternatives listed (closest first); ``None`` for all.
 
     Raises
     ------
@@ -67,6 +79,7 @@ def explain(
     if k < 0:
         out["rules"] = ["pooled tier: served by pools and channels, not by one RM"]
         out["alternatives"] = []
+        out["alternatives_total"] = 0
         return out
     req = combined_requirements(compiled.policy, str(tiers["base_tier"]), str(tiers["band"]))
     out["rules"] = _rule_texts(compiled, c, req)
@@ -79,6 +92,7 @@ def explain(
     alternatives = []
     sl = p.pairs_of(c)
     assigned = int(assignment[c])
+    distance = _distances(compiled, k)
     for r in p.pair_rm[sl]:
         r = int(r)
         room = float(cap[r] - loads[r]) + (w if r == assigned else 0.0)
@@ -90,13 +104,34 @@ def explain(
                 "load": float(loads[r]),
                 "capacity": float(cap[r]),
                 "room": room,
+                "distance": distance(r),
                 "why_not": ""
                 if r == assigned
                 else ("full" if room < w else "another RM was better for the plan as a whole"),
             }
         )
-    out["alternatives"] = alternatives + _ineligible_nearby(compiled, c, k)
+
+    def closeness(alt: dict[str, Any]) -> tuple[bool, bool, int, float, str]:
+        after = (alt["load"] + w) / alt["capacity"] if alt["capacity"] else float("inf")
+        return (not alt["chosen"], alt["room"] < w, alt["distance"], after, alt["rm_id"])
+
+    alternatives.sort(key=closeness)
+    nearby = _ineligible_nearby(compiled, c, k)
+    for alt in nearby:
+        alt["distance"] = distance(compiled.rms.index[alt["rm_id"]])
+    nearby.sort(key=lambda alt: (alt["distance"], alt["rm_id"]))
+    every = alternatives + nearby
+    out["alternatives_total"] = len(every)
+    out["alternatives"] = every if limit is None else every[:limit]
     return out
+
+
+def _distances(compiled: Any, k: int) -> Any:
+    """Branch levels from the customer's branch up to an RM's (0: the same branch)."""
+    anc = compiled.branches.ancestors[compiled.classes.branch[k]]
+    steps = {int(b): i for i, b in enumerate(anc) if b >= 0}
+    far = len(anc)
+    return lambda r: steps.get(int(compiled.rms.branch[r]), far)
 
 
 def _rule_texts(compiled: Any, c: int, req: Any) -> list[str]:

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocator.bounds import totals_problem
 from allocator.contract import parse_id_list
 from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
@@ -151,6 +152,9 @@ def compile_problem(
 
     workload = tiers["workload"].to_numpy(dtype=float)
     scale = weight_scale(workload[cls_of >= 0]) if (cls_of >= 0).any() else 1
+    # no overflow below: validation and the policy bound each number, and the totals are
+    # checked before any integer is formed from them (allocator.bounds gives the proof)
+    _check_totals(instance, workload * scale, rms.capacity * scale, tiers["priority"], cls_of)
     w_int = np.round(workload * scale).astype(np.int64)
     capacity = np.floor(rms.capacity * scale + 1e-9).astype(np.int64)
     priority = tiers["priority"].to_numpy(dtype=np.int64)
@@ -159,7 +163,7 @@ def compile_problem(
     exclusive = np.zeros(n, dtype=bool)
     exclusive[cls_of >= 0] = classes.one_to_one[cls_of[cls_of >= 0]]
 
-    _check_lock_conflicts(customers, held, current, w_int, capacity, group, exclusive, rms)
+    _check_lock_conflicts(instance, held, current, w_int, capacity, group, exclusive, rms)
 
     hint_idx = current.astype(np.int32)
     if hint is not None:
@@ -337,8 +341,25 @@ def _group_index(customers: pd.DataFrame, cls_of: Ints, policy: Policy) -> npt.N
     return out
 
 
+def _check_totals(
+    instance: Instance,
+    weight: npt.NDArray[np.float64],
+    capacity: npt.NDArray[np.float64],
+    priority: pd.Series,
+    cls_of: Ints,
+) -> None:
+    """Refuse a bank whose scaled totals are beyond exact integer arithmetic
+    (:func:`allocator.bounds.totals_problem`)."""
+    served = cls_of >= 0
+    values = priority.to_numpy(dtype=np.float64)[served]
+    problem = totals_problem(weight[served], np.nan_to_num(capacity), values)
+    if problem:
+        label = instance.label("customers" if "capacity" not in problem else "rms")
+        raise InputError([InputIssue(label, None, None, None, problem)])
+
+
 def _check_lock_conflicts(
-    customers: pd.DataFrame,
+    instance: Instance,
     held: npt.NDArray[np.bool_],
     current: Ints,
     weight: Ints,
@@ -352,12 +373,17 @@ def _check_lock_conflicts(
     rows = np.flatnonzero(held)
     if rows.size == 0:
         return
+    customers = instance.customers
     ids = customers["customer_id"].to_numpy(dtype=object)
+    label = instance.label("customers")  # the file as the user named it (customers.csv)
+
+    def line(row: int) -> int:  # the spreadsheet row, skipped empty rows counted
+        return instance.row_number("customers", int(row))
 
     def issue(row: int, column: str, message: str) -> InputIssue:
-        return InputIssue(
-            "customers", int(row) + 2, column, str(customers[column].iat[row]), message
-        )
+        value = customers[column].iat[row]
+        text = str(value).lower() if isinstance(value, (bool, np.bool_)) else str(value)
+        return InputIssue(label, line(row), column, text, message)
 
     frame = pd.DataFrame({"row": rows, "rm": current[rows], "w": weight[rows]})
     frame["unit"] = np.where(group[rows] >= 0, group[rows].astype(np.int64), -1 - rows)
@@ -375,7 +401,7 @@ def _check_lock_conflicts(
         rm_id = rms.ids[rm]
         total = int(part["w"].sum())
         if total > capacity[rm]:
-            names = ", ".join(f"row {r + 2}" for r in part["row"])
+            names = ", ".join(f"row {line(r)}" for r in part["row"])
             for r in part["row"]:
                 issues.append(
                     issue(
@@ -383,7 +409,7 @@ def _check_lock_conflicts(
                     )
                 )
         if part["excl"].any() and part["unit"].nunique() > 1:
-            names = ", ".join(f"row {r + 2} ({ids[r]})" for r in part["row"])
+            names = ", ".join(f"row {line(r)} ({ids[r]})" for r in part["row"])
             for r in part["row"]:
                 issues.append(
                     issue(r, "locked", f"locks conflict on one-to-one RM {rm_id}: {names}")
@@ -394,7 +420,8 @@ def _check_lock_conflicts(
     for _, part in grouped.groupby("unit"):
         if part["rm"].nunique() > 1:
             names = ", ".join(
-                f"row {r + 2} -> {rms.ids[m]}" for r, m in zip(part["row"], part["rm"], strict=True)
+                f"row {line(r)} -> {rms.ids[m]}"
+                for r, m in zip(part["row"], part["rm"], strict=True)
             )
             for r in part["row"]:
                 issues.append(

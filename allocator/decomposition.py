@@ -210,25 +210,32 @@ def weakest_termination(terminations: Sequence[Termination]) -> Termination:
     return min(terminations, key=_TERMINATION_ORDER.index)
 
 
+def part_bound(part: Problem, stage: str, bound: float | None) -> float:
+    """A part's bound on ``stage``, never weaker than the part's trivial bound (which it is when
+    the part has none): an inner solver stopped early may report a cover bound above the largest
+    cover possible, and a sum of such bounds is no bound worth reporting (issue 13)."""
+    trivial = trivial_bound(part, stage)
+    if bound is None or math.isnan(bound):
+        return trivial
+    return min(bound, trivial) if stage == "cover_value" else max(bound, trivial)
+
+
 def _merge_stage(problem: Problem, parts: Sequence[Part], stage: str, a: Ints) -> StageResult:
     """One stage of the whole: the objective recomputed on the merged assignment (it equals the
-    sum, or for balance the max, of the parts'), bounds summed (max for balance), the weakest
-    status; a part that did not reach the stage contributes a trivial bound and makes the stage
-    merely feasible."""
+    sum, or for balance the max, of the parts'), bounds summed (max for balance), each capped by
+    the part's trivial bound, the weakest status; a part that did not reach the stage
+    contributes its trivial bound and makes the stage merely feasible."""
     results = [(part, part.solution.stage(stage)) for part in parts]
     bounds = [
-        r.bound if r is not None else trivial_bound(part.problem, stage) for part, r in results
+        part_bound(part.problem, stage, r.bound if r is not None else None) for part, r in results
     ]
     statuses = [r.status if r is not None else SolutionStatus.FEASIBLE for _, r in results]
-    if stage == "balance":
-        bound = max(bounds, default=0.0)
-    else:
-        bound = float(sum(bounds))
-        if any(math.isnan(b) for b in bounds):
-            bound = math.nan
+    bound = max(bounds, default=0.0) if stage == "balance" else float(sum(bounds))
+    value = problem.stage_value(stage, a)
+    bound = max(bound, value) if stage == "cover_value" else min(bound, value)
     seconds = max((r.seconds for _, r in results if r is not None), default=0.0)
     status = weakest_status(statuses)
-    return StageResult(stage, problem.stage_value(stage, a), bound, status, seconds)
+    return StageResult(stage, value, bound, status, seconds)
 
 
 def merge(

@@ -50,19 +50,35 @@ class InputIssue:
 
 
 class InputError(AllocatorError):
-    """The input breaks the data contract. Carries every problem found, not just the first."""
+    """The input breaks the data contract. Carries every problem found, not just the first.
 
-    def __init__(self, issues: list[InputIssue]):
+    Attributes
+    ----------
+    issues : list of InputIssue
+        The problems recorded.
+    omitted : int
+        Problems found but not recorded: validation records at most
+        ``ReadLimits.max_issues`` per rule and table, so that a file of a million bad rows
+        costs no more memory than a few thousand issues. :attr:`count` counts them all.
+    """
+
+    def __init__(self, issues: list[InputIssue], omitted: int = 0):
         self.issues = list(issues)
-        super().__init__(self.report())
+        self.omitted = int(omitted)
+        super().__init__(self.report(limit=1000))
+
+    @property
+    def count(self) -> int:
+        """Every problem found, recorded or not."""
+        return len(self.issues) + self.omitted
 
     def report(self, limit: int | None = None) -> str:
-        """A readable report: a count, then one line per problem."""
+        """A readable report: a count, then one line per problem (the first ``limit``)."""
         shown = self.issues if limit is None else self.issues[:limit]
-        lines = [f"invalid input: {len(self.issues)} problem(s)"]
+        lines = [f"invalid input: {self.count} problem(s)"]
         lines += [f"  - {issue}" for issue in shown]
-        if limit is not None and len(self.issues) > limit:
-            lines.append(f"  ... and {len(self.issues) - limit} more")
+        if self.count > len(shown):
+            lines.append(f"  ... and {self.count - len(shown)} more")
         return "\n".join(lines)
 
 

@@ -15,15 +15,11 @@ workers are at least one. Nothing here imports a solver.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 #: the longest time limit accepted (a week: anything longer is a typo)
 MAX_TIME_LIMIT = 7 * 24 * 3600.0
@@ -226,17 +222,13 @@ class SolveParams:
         ValueError
             When the file cannot be read or holds a bad value; the message names the file.
         """
+        from allocator.io import load_structured
+
         where = Path(path)
-        try:
-            text = where.read_text("utf-8")
-            if where.suffix.lower() == ".toml":
-                data = tomllib.loads(text)
-            elif where.suffix.lower() == ".json":
-                data = json.loads(text)
-            else:
-                data = yaml.safe_load(text) or {}
-        except (OSError, ValueError, yaml.YAMLError) as exc:
-            raise ValueError(f"{where}: cannot read solve parameters: {exc}") from exc
+        try:  # within the read limits: no alias bomb, no file of gigabytes
+            data = load_structured(where) or {}
+        except ValueError as exc:
+            raise ValueError(f"cannot read solve parameters: {exc}") from exc
         if not isinstance(data, Mapping):
             raise ValueError(f"{where}: solve parameters must be a mapping")
         try:

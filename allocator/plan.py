@@ -9,7 +9,6 @@ the plan gives another), ``reassigned`` (today's RM left, is inactive or no long
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from allocator.compile import Compiled
 from allocator.contract import PLAN_COLUMNS as PLAN_COLUMNS
 from allocator.coverage import assign_coverage
 from allocator.instance import Instance
+from allocator.io import csv_text_safe, write_csv_safe, write_table
 from allocator.kpis import compute_kpis, coverage_by_role
 from allocator.policy import Policy
 from allocator.reasons import explain_rows
@@ -74,13 +74,24 @@ class Plan:
         return self.solution.status.value
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
-        """Write the plan as CSV to ``path``, or return the text when no path is given."""
+        """Write the plan as spreadsheet-safe CSV to ``path`` (atomically), or return the text
+        when no path is given: an id or a reason that a spreadsheet would run as a formula
+        (``=cmd|' /C calc'!A0``) gets a leading ``'`` (:mod:`allocator.io.safecsv`)."""
         if path is None:
-            buf = io.StringIO()
-            self.assignments.to_csv(buf, index=False)
-            return buf.getvalue()
-        self.assignments.to_csv(path, index=False)
+            return csv_text_safe(self.assignments)
+        write_csv_safe(self.assignments, path)
         return None
+
+    def write(self, path: str | Path) -> Path:
+        """Write the plan in the format the suffix of ``path`` names: ``.csv`` (spreadsheet-
+        safe), ``.parquet``/``.pq`` or ``.xlsx``.
+
+        Raises
+        ------
+        ValueError
+            For any other suffix, before anything is written.
+        """
+        return write_table(self.assignments, path)
 
     def to_json(self) -> dict[str, Any]:
         """Plan rows and KPIs as one JSON-able dict."""
@@ -89,12 +100,14 @@ class Plan:
     def kpis_json(self) -> str:
         return json.dumps(self.kpis, indent=2, sort_keys=False)
 
-    def explain(self, customer_id: str) -> dict[str, Any]:
+    def explain(self, customer_id: str, limit: int | None = None) -> dict[str, Any]:
         """Why this customer landed with this RM, or nowhere.
 
         Returns the row of the plan, the tier and its requirements, the lock, the eligibility
         funnel (RMs left after each rule), and the alternatives: every eligible RM with its final
         load and room, and the nearest ineligible RMs with the rule each breaks.
+
+        ``limit`` lists only the closest alternatives (``alternatives_total`` counts them all).
 
         Raises
         ------
@@ -103,7 +116,9 @@ class Plan:
         """
         from allocator.analysis import explain
 
-        return explain(self.compiled, self.assignments, self.solution.assignment, customer_id)
+        return explain(
+            self.compiled, self.assignments, self.solution.assignment, customer_id, limit=limit
+        )
 
     def summary(self) -> str:
         """A few lines for a terminal or a log (no customer data)."""

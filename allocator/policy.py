@@ -12,12 +12,14 @@ import functools
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from allocator.bounds import MAX_AMOUNT, MAX_CAPACITY, MAX_PRIORITY, MAX_WORKLOAD
 from allocator.contract import LINES, UNITS, Line
+from allocator.io.limits import ReadLimits
 
 Stage = Literal["cover_value", "continuity", "balance"]
 
@@ -26,7 +28,18 @@ _STAGES: tuple[Stage, ...] = ("cover_value", "continuity", "balance")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # every number of a policy is finite: ``1e309`` in a YAML file reads as infinity
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+#: a workload in points (:mod:`allocator.bounds` says why it is bounded)
+Workload = Annotated[float, Field(ge=0, le=MAX_WORKLOAD)]
+#: a priority: the value of covering one customer
+Priority = Annotated[int, Field(ge=0, le=MAX_PRIORITY)]
+#: an amount in RMB (a threshold on aum or contribution)
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
+#: an RM's capacity in workload points
+Capacity = Annotated[float, Field(gt=0, le=MAX_CAPACITY, allow_inf_nan=False)]
 
 
 class Requirements(_Strict):
@@ -57,10 +70,10 @@ class Tier(Requirements):
     """A customer tier of one line, with the conditions that put a customer in it."""
 
     line: Line
-    aum_min: float | None = Field(default=None, ge=0)
+    aum_min: Amount | None = None
     list_tier: str | None = None
-    workload: float = Field(default=0, ge=0)
-    priority: int = Field(default=0, ge=0)
+    workload: Workload = 0
+    priority: Priority = 0
     pooled: bool = False
 
 
@@ -68,9 +81,9 @@ class Band(Requirements):
     """A contribution band applied on top of a tier (corporate ``key10m``, ``key3m``)."""
 
     line: Line
-    contribution_min: float = Field(ge=0)
-    priority: int = Field(ge=0)
-    workload: float | None = Field(default=None, ge=0)
+    contribution_min: Amount
+    priority: Priority
+    workload: Workload | None = None
 
 
 class Rules(_Strict):
@@ -216,7 +229,7 @@ class Policy(_Strict):
     grades: list[str]
     branch_levels: list[str]
     certification_implies: dict[str, list[str]] = Field(default_factory=dict)
-    default_capacity: dict[Line, float]
+    default_capacity: dict[Line, Capacity]
     tiers: dict[str, Tier]
     bands: dict[str, Band] = Field(default_factory=dict)
     rules: Rules = Field(default_factory=Rules)
@@ -358,7 +371,11 @@ def default_policy() -> Policy:
     return _default_frozen()
 
 
-def load_policy(source: str | Path | Mapping[str, Any] | Policy | None = None) -> Policy:
+def load_policy(
+    source: str | Path | Mapping[str, Any] | Policy | None = None,
+    *,
+    limits: ReadLimits | None = None,
+) -> Policy:
     """The effective policy: the default with ``source`` merged over it.
 
     Parameters
@@ -366,13 +383,18 @@ def load_policy(source: str | Path | Mapping[str, Any] | Policy | None = None) -
     source
         ``None`` for the default; a :class:`Policy` as is; a mapping of overrides; or the path of a
         YAML or JSON file of overrides.
+    limits
+        The most a policy file may hold (size, nesting, values with aliases expanded;
+        :class:`~allocator.io.ReadLimits`): a YAML alias bomb is refused before it is built.
 
     Raises
     ------
     allocator.errors.PolicyError
-        When the file cannot be read or the merged policy is invalid; the message names the file.
+        When the file cannot be read or the merged policy is invalid; the message names the file
+        and, in plain sentences, every field at fault.
     """
     from allocator.errors import PolicyError
+    from allocator.io import load_structured
 
     if isinstance(source, Policy):
         return source
@@ -382,9 +404,9 @@ def load_policy(source: str | Path | Mapping[str, Any] | Policy | None = None) -
     if isinstance(source, (str, Path)):
         where = str(source)
         try:
-            data = yaml.safe_load(Path(source).read_text("utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise PolicyError(f"{where}: cannot read policy: {exc}") from exc
+            data = load_structured(source, limits) or {}
+        except ValueError as exc:
+            raise PolicyError(f"cannot read policy: {exc}") from None
         if not isinstance(data, Mapping):
             raise PolicyError(
                 f"{where}: a policy file must hold a mapping, not {type(data).__name__}"
@@ -393,5 +415,62 @@ def load_policy(source: str | Path | Mapping[str, Any] | Policy | None = None) -
         data = source
     try:
         return Policy.model_validate(deep_merge(_default_dict(), data))
+    except ValidationError as exc:
+        raise PolicyError(f"{where}: invalid policy:\n" + policy_problems(exc)) from None
     except ValueError as exc:
-        raise PolicyError(f"{where}: invalid policy: {exc}") from exc
+        raise PolicyError(f"{where}: invalid policy: {exc}") from None
+
+
+#: plain sentences for pydantic's error types, by type; ``{…}`` names come from the error's ctx
+_SENTENCES = {
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "finite_number": "must be a finite number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_parsing_size": "is far too large a number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "missing": "is required",
+    "extra_forbidden": "is not a setting of the policy (a typo?)",
+    "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
+}
+
+
+def _number(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def policy_problems(exc: ValidationError) -> str:
+    """Pydantic's errors as one plain sentence per field at fault, naming the field by its path
+    (``tiers.mid.workload: must be at most 1,000,000 (got '1e19')``), without pydantic's
+    wording, error codes or links."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        path = ".".join(str(part) for part in error["loc"])
+        ctx = {k: _number(v) for k, v in (error.get("ctx") or {}).items()}
+        kind = error["type"]
+        if kind == "value_error":  # the rules of Policy's own validator: already sentences
+            found = str((error.get("ctx") or {}).get("error", error["msg"]))
+            lines += [f"  - {path}: {t}" if path else f"  - {t}" for t in found.split("; ")]
+            continue
+        else:
+            template = _SENTENCES.get(kind)
+            text = template.format(**ctx) if template else str(error["msg"]).lower()
+            if kind not in ("missing", "extra_forbidden") and "input" in error:
+                shown = repr(error["input"])
+                text += f" (got {shown[:40]}{'...' if len(shown) > 40 else ''})"
+        lines.append(f"  - {path}: {text}" if path else f"  - {text}")
+    return "\n".join(lines)

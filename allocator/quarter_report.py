@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from allocator.io import write_csv_safe
+
 if TYPE_CHECKING:
     from allocator.plan import Plan
 
@@ -156,14 +158,15 @@ def chart_png(report: dict[str, pd.DataFrame]) -> bytes:
 
 
 def write_quarter_report(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
-    """Write the report's tables as CSV and the chart as PNG into ``out_dir`` (created)."""
+    """Write the report's tables as spreadsheet-safe CSV and the chart as PNG into ``out_dir``
+    (created)."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     report = quarter_report(plan)
     written: dict[str, Path] = {}
     for name, table in report.items():
         path = folder / f"{name}.csv"
-        table.to_csv(path, index=False)
+        write_csv_safe(table, path)
         written[name] = path
     chart = folder / "chart.png"
     chart.write_bytes(chart_png(report))

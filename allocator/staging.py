@@ -105,11 +105,21 @@ def _not_worse(problem: Problem, stage: str, new: Ints, old: Ints) -> bool:
 
 
 def _bound(problem: Problem, stage: str, value: float, bound: float) -> float:
-    """A stage's reported bound: the engine's, on the right side of the value, or the trivial
-    one when the engine has none."""
+    """A stage's reported bound: the engine's, on the right side of the value and never weaker
+    than the trivial one (which it is when the engine has none).
+
+    Why the trivial bound caps the engine's: CP-SAT stopped before its first propagation reports
+    the objective's domain as its bound -- the sum of *every pair's* value, a customer with five
+    eligible RMs counted five times -- far above the largest cover possible (each customer's
+    best pair). The ``decompose`` backend, whose parts get short budgets, added these up to a
+    "gap" of 49 % (issue 13).
+    """
+    trivial = trivial_bound(problem, stage)
     if not math.isfinite(bound):
-        bound = trivial_bound(problem, stage)
-    return max(bound, value) if stage in MAXIMISED else min(bound, value)
+        bound = trivial
+    if stage in MAXIMISED:
+        return max(min(bound, trivial), value)
+    return min(max(bound, trivial), value)
 
 
 def run_stages(

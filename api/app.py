@@ -19,15 +19,29 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from api import db, errors
 from api.metrics import Metrics
 from api.middleware import AccessLogMiddleware, BodyLimitMiddleware
-from api.routers import datasets, health, jobs, keys, recommendations, scenarios, ui
+from api.routers import (
+    audit,
+    books,
+    compare,
+    customers,
+    datasets,
+    docs,
+    health,
+    jobs,
+    keys,
+    plans,
+    recommendations,
+    scenarios,
+    ui,
+)
 from api.schemas import DatasetCreate, ProblemDetail
 from api.services import Services
-from api.services.jobs import JobService
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,16 +54,20 @@ also uploads datasets and runs jobs, **admin** also manages keys. Errors are RFC
 """
 
 
-async def _reap_forever(jobs: JobService, settings: Settings) -> None:
+async def _reap_forever(services: Services, settings: Settings) -> None:
     period = max(settings.stale_seconds / 2, 0.5)
     while True:
         await asyncio.sleep(period)
         try:
             reaped = await run_in_threadpool(
-                jobs.reap, stale_seconds=settings.stale_seconds, max_attempts=settings.max_attempts
+                services.jobs.reap,
+                stale_seconds=settings.stale_seconds,
+                max_attempts=settings.max_attempts,
             )
             for r in reaped:
                 log.warning("lost job handled", extra={"job_id": r.job_id, "action": r.action})
+            for job_id in await run_in_threadpool(services.lifecycle.activate_due):
+                log.info("plan effective", extra={"job_id": job_id})
         except Exception as exc:  # keep reaping: the database may come back
             log.warning("reaper failed", extra={"error_type": type(exc).__name__})
 
@@ -69,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        reaper = asyncio.create_task(_reap_forever(services.jobs, settings))
+        reaper = asyncio.create_task(_reap_forever(services, settings))
         try:
             yield
         finally:
@@ -83,17 +101,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
     app.state.services = services
     app.state.metrics = Metrics(services.jobs, services.workers)
 
-    for module in (health, datasets, jobs, recommendations, scenarios, keys):
+    routers = (health, datasets, jobs, plans, books, customers, compare, audit)
+    for module in (*routers, recommendations, scenarios, keys):
         app.include_router(module.router)
+    app.include_router(docs.router)  # /docs from local assets (no internet needed)
     app.include_router(ui.router)  # the web page: GET / and /ui (api/static)
     errors.install(app, retry_after_seconds=settings.retry_after_seconds)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(AccessLogMiddleware, metrics=app.state.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

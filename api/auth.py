@@ -4,7 +4,9 @@ A key reads ``rma_<id>_<secret>``: the id (12 hex digits) is public and names th
 database and the logs; the secret (256 random bits) is never stored, only its SHA-256. A fast
 hash is enough for a secret of that entropy (no dictionary to guard against); the comparison is
 constant-time (:meth:`api.services.keys.KeyService.authenticate`). Roles are ordered: ``viewer``
-(read) < ``planner`` (upload, solve) < ``admin`` (manage keys).
+(read) < ``planner`` (upload, solve, propose, decide moves) < ``approver`` (also approve a plan
+someone else proposed) < ``admin`` (manage keys). A key may be scoped to a branch: it then sees
+and decides only the customers and RMs of that branch's subtree.
 
 Nothing here touches the database or the web framework: the stored records are
 :mod:`api.services.keys`, the request dependencies that check a caller are :mod:`api.deps`.
@@ -27,6 +29,7 @@ _KEY_RE = re.compile(r"^rma_([0-9a-f]{12})_([A-Za-z0-9_\-]{20,})$")
 class Role(enum.StrEnum):
     viewer = "viewer"
     planner = "planner"
+    approver = "approver"
     admin = "admin"
 
     @property
@@ -36,10 +39,20 @@ class Role(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's id and role."""
+    """Who is calling: the key's id, role, name (the person, for four eyes) and the branch it
+    is scoped to (``None``: the whole bank)."""
 
     key_id: str
     role: Role
+    name: str | None = None
+    branch_id: str | None = None
+
+    def same_person(self, key_id: str | None, name: str | None) -> bool:
+        """Whether the key ``key_id`` (named ``name``) belongs to this caller: the same key, or
+        two keys carrying the same person's name."""
+        if key_id == self.key_id:
+            return True
+        return bool(name and self.name and name.strip().lower() == self.name.strip().lower())
 
 
 @dataclass(frozen=True)

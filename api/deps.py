@@ -5,8 +5,8 @@ never reaches into ``request.app.state`` itself. That keeps the routers thin and
 may override any dependency with ``app.dependency_overrides``), and keeps in one file how the app's
 state is laid out (:func:`api.app.create_app` fills it: ``settings``, ``services``, ``metrics``).
 
-Roles: ``Viewer``, ``Planner`` and ``Admin`` admit keys of that role or higher, answering 401
-without a valid key (``WWW-Authenticate: Bearer``) and 403 for a role too low.
+Roles: ``Viewer``, ``Planner``, ``Approver`` and ``Admin`` admit keys of that role or higher,
+answering 401 without a valid key (``WWW-Authenticate: Bearer``) and 403 for a role too low.
 """
 
 from __future__ import annotations
@@ -21,11 +21,14 @@ from api.auth import Principal, Role
 from api.errors import Forbidden, Unauthorized
 from api.metrics import Metrics
 from api.services import (
+    AuditService,
     DatasetService,
     JobService,
     KeyService,
+    LifecycleService,
     PlanService,
     PolicyCache,
+    ReviewService,
     Services,
     WorkerService,
 )
@@ -75,7 +78,22 @@ def get_policies(services: ServicesDep) -> PolicyCache:
     return services.policies
 
 
+def get_audit(services: ServicesDep) -> AuditService:
+    return services.audit
+
+
+def get_lifecycle(services: ServicesDep) -> LifecycleService:
+    return services.lifecycle
+
+
+def get_reviews(services: ServicesDep) -> ReviewService:
+    return services.reviews
+
+
 DatasetsDep = Annotated[DatasetService, Depends(get_datasets)]
+AuditDep = Annotated[AuditService, Depends(get_audit)]
+LifecycleDep = Annotated[LifecycleService, Depends(get_lifecycle)]
+ReviewsDep = Annotated[ReviewService, Depends(get_reviews)]
 JobsDep = Annotated[JobService, Depends(get_jobs)]
 PlansDep = Annotated[PlanService, Depends(get_plans)]
 KeysDep = Annotated[KeyService, Depends(get_keys)]
@@ -122,4 +140,5 @@ def require(minimum: Role) -> Callable[[Principal], Principal]:
 
 Viewer = Annotated[Principal, Depends(require(Role.viewer))]
 Planner = Annotated[Principal, Depends(require(Role.planner))]
+Approver = Annotated[Principal, Depends(require(Role.approver))]
 Admin = Annotated[Principal, Depends(require(Role.admin))]

@@ -24,13 +24,17 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from allocator.errors import InputError, PlanBreachError, PolicyError
+from api.ingest import is_limit_error
+from api.sandbox import SandboxError
 from api.services.errors import (
     ConflictError,
+    ForbiddenError,
     InvalidParameterError,
     NotFoundError,
     QueueFullError,
     ServiceError,
 )
+from api.uploads import UploadRefused
 
 log = logging.getLogger(__name__)
 
@@ -199,11 +203,33 @@ _SERVICE_ERRORS: dict[type[ServiceError], tuple[int, str, str]] = {
     ConflictError: (Conflict.status, Conflict.slug, Conflict.title),
     QueueFullError: (QueueFull.status, QueueFull.slug, QueueFull.title),
     InvalidParameterError: (Unprocessable.status, Unprocessable.slug, Unprocessable.title),
+    ForbiddenError: (403, "forbidden", "Not allowed"),
 }
 
 
 def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
+
+
+def _validation_response(request: Request, raw: list[Any]) -> JSONResponse:
+    """A malformed request's problem: one entry per invalid field."""
+    errors = [
+        {
+            "field": _field_of(err.get("loc", ())),
+            "message": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        for err in raw
+    ]
+    fields = ", ".join(e["field"] for e in errors[:5])
+    return problem_response(
+        request,
+        status=422,
+        slug="invalid-request",
+        title="Invalid request",
+        detail=f"{len(errors)} invalid field(s): {fields}",
+        extra={"errors": errors},
+    )
 
 
 def install(app: FastAPI, *, retry_after_seconds: int = 10) -> None:
@@ -232,14 +258,56 @@ def install(app: FastAPI, *, retry_after_seconds: int = 10) -> None:
     @app.exception_handler(InputError)
     async def _input_error(request: Request, exc: InputError) -> JSONResponse:
         body = input_error_problem(exc)
-        log.info("input rejected", extra={"issue_count": len(exc.issues)})
+        too_large = is_limit_error(exc)
+        log.info("input rejected", extra={"issue_count": len(exc.issues), "limit": too_large})
         return problem_response(
             request,
-            status=422,
-            slug="invalid-input",
-            title=body["title"],
+            status=413 if too_large else 422,
+            slug="input-too-large" if too_large else "invalid-input",
+            title="The input passes a size limit" if too_large else body["title"],
             detail=body["detail"],
             extra=input_error_extra(exc),
+        )
+
+    @app.exception_handler(SandboxError)
+    async def _sandbox_error(request: Request, exc: SandboxError) -> JSONResponse:
+        log.warning("upload parse stopped", extra={"reason": exc.reason})
+        what = {
+            "timeout": "reading the upload took longer than the limit",
+            "memory": "reading the upload needs more memory than the limit",
+        }.get(exc.reason, "reading the upload stopped the parser (memory limit?)")
+        return problem_response(
+            request,
+            status=413,
+            slug="input-too-large",
+            title="The input passes a size limit",
+            detail=f"{what}: {exc}. Split the file, or ask the operator to raise "
+            "RMALLOC_PARSE_SECONDS / RMALLOC_PARSE_MEMORY_BYTES.",
+            extra={"limit": exc.reason, "limit_value": exc.limit},
+        )
+
+    @app.exception_handler(UploadRefused)
+    async def _upload_refused(request: Request, exc: UploadRefused) -> JSONResponse:
+        refusal = exc.refusal
+        if refusal.kind == "request":
+            return _validation_response(request, refusal.errors)
+        if refusal.kind == "policy":
+            return problem_response(
+                request,
+                status=422,
+                slug="invalid-policy",
+                title="Invalid policy",
+                detail=refusal.detail,
+                extra={"field": "policy"},
+            )
+        status = 413 if refusal.limit_hit else 422
+        return problem_response(
+            request,
+            status=status,
+            slug="input-too-large" if refusal.limit_hit else "invalid-request",
+            title="The input passes a size limit" if refusal.limit_hit else "Invalid request",
+            detail=refusal.detail,
+            extra={"field": refusal.field_name},
         )
 
     @app.exception_handler(PolicyError)
@@ -277,23 +345,7 @@ def install(app: FastAPI, *, retry_after_seconds: int = 10) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {
-                "field": _field_of(err.get("loc", ())),
-                "message": err.get("msg", ""),
-                "type": err.get("type", ""),
-            }
-            for err in exc.errors()
-        ]
-        fields = ", ".join(e["field"] for e in errors[:5])
-        return problem_response(
-            request,
-            status=422,
-            slug="invalid-request",
-            title="Invalid request",
-            detail=f"{len(errors)} invalid field(s): {fields}",
-            extra={"errors": errors},
-        )
+        return _validation_response(request, list(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

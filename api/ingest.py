@@ -1,7 +1,8 @@
 """Datasets in: uploads and JSON records to a validated bank, and the bytes it is stored as.
 
-Uploads are read with the library's own reader (:func:`allocator.io.read_table`, every cell as
-text, so an issue quotes a value exactly as the user typed it) and validated with
+Uploads are spooled to disk here and read with the library's own reader
+(:func:`allocator.io.read_table`, every cell as text, so an issue quotes a value exactly as the
+user typed it) in a bounded child process (:mod:`api.uploads`), then validated with
 :func:`allocator.validation.load_instance`. What is stored is the *normalised* instance (Parquet
 bytes per table, :func:`instance_tables`): it reads back through ``load_instance`` to an equal
 instance. Nothing here touches the database; :mod:`api.services.datasets` stores the bytes.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import tempfile
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,8 @@ import pandas as pd
 
 from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
-from allocator.io import cell_text, read_table
+from allocator.io import cell_text
+from allocator.policy import Policy
 from allocator.validation import load_instance
 
 TABLES = ("customers", "rms", "branches")
@@ -40,7 +42,7 @@ class Upload:
     file: BinaryIO
 
 
-def _suffix(upload: Upload) -> str:
+def upload_suffix(upload: Upload) -> str:
     """The format of an upload: from its file name, else its content type, else its first bytes
     (CSV when nothing says otherwise)."""
     if upload.filename:
@@ -61,19 +63,14 @@ def _suffix(upload: Upload) -> str:
     return ".csv"
 
 
-def read_upload(upload: Upload, workdir: Path) -> pd.DataFrame:
-    """An uploaded table as text cells (see :func:`allocator.io.read_table`).
-
-    Raises
-    ------
-    allocator.errors.InputError
-        When the file cannot be read; the issue names the table (``customers`` ...).
-    """
-    path = workdir / f"{upload.name}{_suffix(upload)}"
+def spool_upload(upload: Upload, workdir: Path) -> Path:
+    """Copy an uploaded table's bytes to ``workdir`` under a name whose suffix gives its format
+    (reading it is for the bounded parse, :mod:`api.uploads`)."""
+    path = workdir / f"{upload.name}{upload_suffix(upload)}"
     with path.open("wb") as out:
         while chunk := upload.file.read(1 << 20):
             out.write(chunk)
-    return read_table(path, name=upload.name)
+    return path
 
 
 def records_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -98,8 +95,11 @@ def _cell(value: Any) -> str:
     return cell_text(value)
 
 
-def validate_frames(frames: Mapping[str, pd.DataFrame | None]) -> Instance:
-    """Validate tables into an instance (``InputError`` listing every issue otherwise)."""
+def validate_frames(
+    frames: Mapping[str, pd.DataFrame | None], policy: Policy | None = None
+) -> Instance:
+    """Validate tables into an instance under ``policy`` (v1 when ``None``); ``InputError``
+    listing every issue otherwise."""
     if frames.get("customers") is None or frames.get("rms") is None:
         missing = [n for n in ("customers", "rms") if frames.get(n) is None]
         raise InputError(
@@ -107,23 +107,33 @@ def validate_frames(frames: Mapping[str, pd.DataFrame | None]) -> Instance:
         )
     customers, rms = frames["customers"], frames["rms"]
     assert customers is not None and rms is not None
-    return load_instance(customers, rms, frames.get("branches"))
+    return load_instance(customers, rms, frames.get("branches"), policy=policy)
 
 
-def validate_uploads(uploads: Mapping[str, Upload]) -> Instance:
-    """Read and validate uploaded tables; a table that cannot be read is an issue like any
-    other, reported together with the issues of the others."""
-    issues: list[InputIssue] = []
-    frames: dict[str, pd.DataFrame | None] = {}
-    with tempfile.TemporaryDirectory(prefix="rmalloc-upload-") as tmp:
-        for name, upload in uploads.items():
-            try:
-                frames[name] = read_upload(upload, Path(tmp))
-            except InputError as exc:
-                issues.extend(exc.issues)
-    if issues:
-        raise InputError(issues)
-    return validate_frames(frames)
+#: words in an issue's message that say a reader's size or complexity guard was hit (the
+#: library's readers refuse an xlsx that inflates too far, a YAML alias bomb, too many rows,
+#: columns or too long a cell as ``InputError`` s); lock conflicts say "capacity", never these
+_LIMIT_WORDS = re.compile(
+    r"\b(limits?|too (large|big|many|long|deep)|inflates?|uncompressed|aliases|nesting)\b",
+    re.IGNORECASE,
+)
+
+
+def is_limit_error(exc: InputError) -> bool:
+    """Whether an input error says a size limit was hit (a 413, not a 422).
+
+    An error may say so itself (``limit_hit`` true, or a class named ``...Limit...`` /
+    ``...TooLarge...``); else any of its issues whose message names a limit does.
+    """
+    if getattr(exc, "limit_hit", False):
+        return True
+    name = type(exc).__name__
+    if "Limit" in name or "TooLarge" in name:
+        return True
+    return any(
+        getattr(issue, "limit", None) is not None or _LIMIT_WORDS.search(issue.message)
+        for issue in exc.issues
+    )
 
 
 def to_parquet(frame: pd.DataFrame) -> bytes:

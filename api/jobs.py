@@ -19,9 +19,11 @@ import math
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from allocator.errors import InputError, PlanBreachError, PolicyError
 from allocator.params import SolveParams
@@ -35,8 +37,9 @@ from api.errors import (
     policy_error_problem,
     problem_type,
 )
-from api.ingest import to_parquet
+from api.ingest import from_parquet, to_parquet
 from api.models import Job
+from api.review import restate
 from api.services.datasets import DatasetService
 from api.services.params import JobParams
 from api.services.policies import PolicyCache
@@ -46,6 +49,8 @@ if TYPE_CHECKING:  # scenarios are optional in a build: imported where a scenari
 
 log = logging.getLogger(__name__)
 
+#: reads the stored plan table (Parquet bytes) of a job by id, or ``None``
+PlanTables = Callable[[str], bytes | None]
 #: solution statuses that come with a usable plan
 _PLAN_STATUSES = ("optimal", "feasible")
 
@@ -151,6 +156,7 @@ def execute(
     solver_workers: int,
     progress_seconds: float,
     write_progress: Callable[[str | None, dict[str, Any]], None],
+    plans: PlanTables | None = None,
 ) -> Outcome:
     """Run a claimed job to its end (or until ``control.stop``); never raises.
 
@@ -168,6 +174,8 @@ def execute(
         Least time between two progress writes.
     write_progress
         Writes a best-so-far report of the job.
+    plans
+        Reads a stored plan table by job id (a re-solve's warm start).
     """
     writer = ProgressWriter(write_progress, progress_seconds)
     control.on_progress = writer
@@ -182,7 +190,9 @@ def execute(
         else:
             instance = datasets.load_instance(job.dataset_id, policy)
             write_progress("solving", {"stage": "solving"})
-            outcome = _plan_outcome(solve(instance, policy, params, control))
+            hint = _review_hint(request, plans) if request.review else None
+            plan = solve(instance, policy, params, control, hint=hint)
+            outcome = _plan_outcome(plan, request.review)
     except InputError as exc:
         outcome = Outcome(error=input_error_problem(exc))
     except PolicyError as exc:
@@ -210,8 +220,22 @@ def execute(
     return outcome
 
 
-def _plan_outcome(plan: Plan) -> Outcome:
-    """A solve's plan as an outcome; a failure when the solve ended without a usable plan."""
+def _review_hint(request: JobParams, plans: PlanTables | None) -> pd.Series | None:
+    """A re-solve starts from the plan it came from (few changes beyond the decisions)."""
+    source = (request.review or {}).get("source_job_id")
+    data = plans(str(source)) if plans is not None and source else None
+    if data is None:
+        return None
+    table = from_parquet(data)
+    return pd.Series(
+        table["rm_id"].fillna("").astype(str).to_numpy(),
+        index=table["customer_id"].astype(str),
+    )
+
+
+def _plan_outcome(plan: Plan, review: Mapping[str, Any] | None = None) -> Outcome:
+    """A solve's plan as an outcome; a failure when the solve ended without a usable plan.
+    A re-solve's plan is restated in terms of the real book (:func:`api.review.restate`)."""
     kpis = plan.kpis
     if not _has_plan(kpis):
         return Outcome(
@@ -225,7 +249,10 @@ def _plan_outcome(plan: Plan) -> Outcome:
                 f"({kpis.get('solve', {}).get('termination')}) without a valid plan",
             },
         )
-    return Outcome(plan=to_parquet(plan.assignments), kpis=kpis, progress=headline(kpis))
+    table = plan.assignments
+    if review:
+        table, kpis = restate(table, kpis, review.get("accepted", {}), review.get("rejected", {}))
+    return Outcome(plan=to_parquet(table), kpis=kpis, progress=headline(kpis))
 
 
 def _scenario_spec(request: JobParams) -> ScenarioSpec:

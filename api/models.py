@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -131,6 +133,7 @@ class ApiKey(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    branch_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class Worker(Base):
@@ -145,3 +148,87 @@ class Worker(Base):
     heartbeat_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     job_id: Mapped[str | None] = mapped_column(String(40))
     stopped_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+# -- from plan to effect (migration 0002) ---------------------------------------------------------
+class PlanState(Base):
+    """Where a job's plan stands in its lifecycle: ``draft`` -> ``proposed`` -> ``approved`` ->
+    ``effective`` -> ``superseded``, with who and when for each step.
+
+    A row exists from the first step on (a finished plan without one is a ``draft``). At most one
+    plan per dataset *lineage* (the root of the ``parent_id`` chain) is ``effective`` at a time:
+    a partial unique index says so to the database itself.
+    """
+
+    __tablename__ = "plan_states"
+    __table_args__ = (
+        Index(
+            "ux_plan_states_one_effective",
+            "lineage_id",
+            unique=True,
+            sqlite_where=text("state = 'effective'"),
+            postgresql_where=text("state = 'effective'"),
+        ),
+    )
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    lineage_id: Mapped[str] = mapped_column(String(40), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    parent_job_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    proposed_by: Mapped[str | None] = mapped_column(String(40))
+    proposed_at: Mapped[dt.datetime | None] = mapped_column()
+    approved_by: Mapped[str | None] = mapped_column(String(40))
+    approved_at: Mapped[dt.datetime | None] = mapped_column()
+    effective_date: Mapped[dt.date | None] = mapped_column(Date)
+    effective_at: Mapped[dt.datetime | None] = mapped_column()
+    superseded_by: Mapped[str | None] = mapped_column(String(40))
+    superseded_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class MoveDecision(Base):
+    """A reviewer's decision on one move of a plan (the latest per customer counts; every
+    decision is also in the audit log)."""
+
+    __tablename__ = "move_decisions"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(10))
+    rm_id: Mapped[str | None] = mapped_column(String(200))
+    decided_by: Mapped[str] = mapped_column(String(40))
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RmHistory(Base):
+    """One customer's RM from a date on, written when a plan takes effect. Append-only (the
+    database refuses updates and deletes): a period's end is the next row's start."""
+
+    __tablename__ = "rm_history"
+    __table_args__ = (Index("ix_rm_history_customer", "lineage_id", "customer_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lineage_id: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str] = mapped_column(String(200))
+    rm_id: Mapped[str | None] = mapped_column(String(200))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    job_id: Mapped[str] = mapped_column(String(40))
+    approved_by: Mapped[str | None] = mapped_column(String(40))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """One state change, upload, key change or decision. Append-only (the database refuses
+    updates and deletes). ``branch_id`` is the customer's branch for a decision, so a key scoped
+    to a branch sees the entries of its subtree only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str | None] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    resource: Mapped[str] = mapped_column(String(20))
+    resource_id: Mapped[str | None] = mapped_column(String(200))
+    branch_id: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

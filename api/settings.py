@@ -8,11 +8,21 @@ different settings in one process.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_DB_PATH = Path("var") / "rmalloc.sqlite"
+
+
+def mask_url(url: str) -> str:
+    """A database URL fit for a log: its password, if any, as ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy parses: show its scheme only
+        return url.split(":", 1)[0] + ":***"
 
 
 class Settings(BaseSettings):
@@ -36,6 +46,18 @@ class Settings(BaseSettings):
     )
     max_json_rows: int = Field(
         default=2_000_000, gt=0, description="Most records a JSON dataset body may hold."
+    )
+    parse_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest an upload may take to read and check; the child process reading "
+        "it is killed then (413).",
+    )
+    parse_memory_bytes: int = Field(
+        default=4 * 1024**3,
+        ge=0,
+        description="Address space of the child process reading an upload (0: no cap); an "
+        "upload that needs more is a 413.",
     )
     # -- jobs ----------------------------------------------------------------------------------
     max_queued: int = Field(
@@ -96,6 +118,14 @@ class Settings(BaseSettings):
         if self.default_time_limit > self.max_time_limit:
             raise ValueError("default_time_limit must not exceed max_time_limit")
         return self
+
+    def redacted(self) -> dict[str, Any]:
+        """Every setting, secrets masked: what a process logs as its effective configuration
+        (the database password becomes ``***``; the bootstrap key is only said to be set)."""
+        values = self.model_dump()
+        values["database_url"] = mask_url(self.database_url)
+        values["bootstrap_key"] = "***" if self.bootstrap_key else None
+        return values
 
     @property
     def is_sqlite(self) -> bool:

@@ -53,22 +53,20 @@ class Supervisor:
         self._last_reap = 0.0
 
     def command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "rmalloc",
-            "worker",
-            "--db",
-            self.settings.database_url,
-            "--parent-pid",
-            str(os.getpid()),
-        ]
+        """The worker's command line: no secret on it (``ps`` shows every user's argv); the
+        database URL, which may hold a password, goes by environment (:meth:`environment`)."""
+        return [sys.executable, "-m", "rmalloc", "worker", "--parent-pid", str(os.getpid())]
 
-    def _spawn(self, slot: _Slot) -> None:
+    def environment(self) -> dict[str, str]:
+        """The worker's environment: this process's, with the database URL as
+        ``RMALLOC_DATABASE_URL`` (``/proc/<pid>/environ`` is readable by its owner only)."""
         env = dict(os.environ)
         env["RMALLOC_DATABASE_URL"] = self.settings.database_url
         env.pop("DATABASE_URL", None)
-        slot.process = subprocess.Popen(self.command(), env=env)
+        return env
+
+    def _spawn(self, slot: _Slot) -> None:
+        slot.process = subprocess.Popen(self.command(), env=self.environment())
         slot.started = time.monotonic()
         log.info("worker process started", extra={"slot": slot.index, "pid": slot.process.pid})
 

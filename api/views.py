@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.models import ApiKey, Dataset, Job
-from api.schemas import DatasetCounts, DatasetOut, JobOut, KeyOut, Progress
+from api.schemas import DatasetCounts, DatasetOut, JobOut, KeyOut, Kpis, Progress, ScenarioResult
 
 
 def dataset_out(ds: Dataset) -> DatasetOut:
@@ -54,8 +54,8 @@ def job_out(job: Job) -> JobOut:
         objective=prog.objective,
         bound=prog.bound,
         gap=prog.gap,
-        kpis=job.kpis,
-        result=job.result,
+        kpis=Kpis.model_validate(job.kpis) if job.kpis else None,
+        result=ScenarioResult.model_validate(job.result) if job.result else None,
         error=job.error,
         has_plan=job.has_plan,
         attempts=job.attempts,
@@ -73,6 +73,7 @@ def key_out(key: ApiKey) -> KeyOut:
         id=key.id,
         role=key.role,  # type: ignore[arg-type]
         name=key.name,
+        branch_id=key.branch_id,
         created_at=key.created_at,
         revoked_at=key.revoked_at,
     )

@@ -86,7 +86,10 @@ class Worker:
     def run(self, *, max_jobs: int | None = None, exit_when_idle: bool = False) -> int:
         """Work until shut down (or ``max_jobs`` done, or the queue is empty with
         ``exit_when_idle``). Returns the number of jobs run."""
-        log.info("worker started", extra={"worker_id": self.id, "pid": os.getpid()})
+        log.info(
+            "worker started",
+            extra={"worker_id": self.id, "pid": os.getpid(), "config": self.settings.redacted()},
+        )
         done = 0
         try:
             while not self.shutdown.is_set():
@@ -129,6 +132,8 @@ class Worker:
                     "lost job handled",
                     extra={"job_id": reaped.job_id, "action": reaped.action, "worker_id": self.id},
                 )
+            for plan_id in self.services.lifecycle.activate_due():
+                log.info("plan effective", extra={"job_id": plan_id, "worker_id": self.id})
 
     # -- one job -----------------------------------------------------------------------------
     def run_job(self, job: Job) -> None:
@@ -149,6 +154,7 @@ class Worker:
                 solver_workers=s.solver_workers,
                 progress_seconds=s.progress_seconds,
                 write_progress=write_progress,
+                plans=self.services.plans.data,
             )
 
         log.info(

@@ -4,7 +4,9 @@ Each subcommand lives in ``rmalloc/commands/<name>.py`` and exposes ``register(s
 adds its parser and sets ``func`` to a callable ``(args) -> int`` (the exit code).
 
 Exit codes: 0 success; 1 the plan breaks rules (``check``) or the command failed; 2 bad input
-(a readable report of every problem on stderr, nothing written).
+(a readable report on stderr, nothing written: the first :data:`SHOWN_ISSUES` problems and a
+count, so that a file of a million bad rows does not flood the terminal; ``--errors FILE.csv``
+writes every problem to a file).
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from allocator.errors import InputError, PlanBreachError, PolicyError
 from rmalloc.exits import EXIT_BAD_INPUT, EXIT_BREACH
+
+#: input problems printed on the terminal (``--errors FILE`` writes them all)
+SHOWN_ISSUES = 50
+#: characters of a quoted value printed on the terminal
+SHOWN_VALUE_CHARS = 60
 
 #: subcommand modules, in the order ``--help`` lists them
 COMMANDS = (
@@ -26,6 +34,7 @@ COMMANDS = (
     "policy",
     "gap",
     "scenario",
+    "compare",
     "sweep",
     "headcount",
     "grades",
@@ -64,7 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         code = int(args.func(args))
-    except (InputError, PolicyError) as exc:
+    except InputError as exc:
+        report_input_error(exc, getattr(args, "errors", None))
+        code = EXIT_BAD_INPUT
+    except PolicyError as exc:
         print(str(exc), file=sys.stderr)
         code = EXIT_BAD_INPUT
     except PlanBreachError as exc:  # a defect: loud, and nothing was written
@@ -76,6 +88,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         code = 130
     return code
+
+
+def report_input_error(exc: InputError, errors: Path | None) -> None:
+    """The first :data:`SHOWN_ISSUES` problems on stderr (long values cut), a count of the
+    rest, and, with ``errors``, every problem as a CSV (file, row, column, value, message)."""
+    from dataclasses import replace
+
+    issues = exc.issues
+    print(f"invalid input: {exc.count} problem(s)", file=sys.stderr)
+    for issue in issues[:SHOWN_ISSUES]:
+        value = issue.value
+        if value is not None and len(value) > SHOWN_VALUE_CHARS:
+            issue = replace(issue, value=value[:SHOWN_VALUE_CHARS] + "...")
+        print(f"  - {issue}", file=sys.stderr)
+    more = exc.count - min(len(issues), SHOWN_ISSUES)
+    if errors is not None:
+        import pandas as pd
+
+        from allocator.io import write_csv_safe
+
+        columns = ["file", "row", "column", "value", "message"]
+        table = pd.DataFrame([i.to_dict() for i in issues], columns=columns)
+        table["row"] = table["row"].astype("Int64")
+        write_csv_safe(table, errors)
+        tail = f"  ... and {more} more; " if more > 0 else "  "
+        if exc.omitted:
+            what = (
+                f"the first {len(issues)} (at most max_issues per rule: raise it with --limit "
+                "max_issues=N)"
+            )
+        else:
+            what = f"all {len(issues)}"
+        print(f"{tail}{what} written to {errors}", file=sys.stderr)
+    elif more > 0:
+        print(f"  ... and {more} more (--errors FILE.csv writes them all)", file=sys.stderr)
 
 
 def run() -> None:

@@ -25,10 +25,11 @@ import pandas as pd
 
 from allocator.allocation import allocate
 from allocator.instance import Instance
-from allocator.io import write_instance
+from allocator.io import write_csv_safe, write_instance
 from allocator.plan import Plan
 from allocator.policy import Policy, load_policy
 from allocator.rules import BranchTable, RmTable, assign_tiers, build_classes, eligible_class_pairs
+from allocator.solution import SolveControl
 from allocator.validation import load_instance
 from scenarios.compare import (
     all_metrics,
@@ -111,8 +112,10 @@ def solve_baseline(
     seed: int | None = None,
     workers: int = 2,
     backend: str = "auto",
+    control: SolveControl | None = None,
 ) -> BankRun:
-    """Load and solve the spec's baseline (today's book as the warm start)."""
+    """Load and solve the spec's baseline (today's book as the warm start); ``control`` watches
+    the solve's progress and may stop it."""
     spec = load_spec(spec)
     if spec.baseline is None:
         raise ValueError("the spec names no baseline: give one, or pass baseline= (solve_bank)")
@@ -124,6 +127,7 @@ def solve_baseline(
         time_limit=_limit(spec, time_limit),
         seed=spec.seed if seed is None else seed,
         workers=workers,
+        control=control,
     )
     return BankRun(instance, policy, plan)
 
@@ -370,7 +374,7 @@ class ScenarioResult:
         written = {k: Path(v) for k, v in write_instance(self.instance, out).items()}
         self.plan.to_csv(out / "plan.csv")
         self.baseline.plan.to_csv(out / "baseline_plan.csv")
-        self.comparison.to_csv(out / "comparison.csv", index=False)
+        write_csv_safe(self.comparison, out / "comparison.csv")
         (out / "kpis.json").write_text(json.dumps(self.kpis(), indent=2, default=_jsonable))
         (out / "policy.yaml").write_text(self.policy.to_yaml(), encoding="utf-8")
         (out / "spec.yaml").write_text(self.spec.to_yaml(), encoding="utf-8")
@@ -388,7 +392,7 @@ class ScenarioResult:
             }
         )
         if len(self.handover):
-            self.handover.to_csv(out / "handover.csv", index=False)
+            write_csv_safe(self.handover, out / "handover.csv")
             written["handover"] = out / "handover.csv"
         return written
 
@@ -411,6 +415,7 @@ def run_scenario(
     reuse_unchanged: bool = True,
     incremental: bool = True,
     budget: Literal["share", "full"] = "share",
+    control: SolveControl | None = None,
 ) -> ScenarioResult:
     """Solve a scenario warm-started from its baseline, and compare the two.
 
@@ -441,13 +446,16 @@ def run_scenario(
         Of an incremental re-solve: ``share`` gives the touched part the share of the time limit
         its size would get inside a full solve (at least 10 s), ``full`` the whole limit
         (:func:`scenarios.resolve.resolve`).
+    control
+        Watches the progress of both solves (the command line's progress line) and may stop
+        them (each keeps its best plan so far).
     """
     spec = load_spec(spec_or_path)
     seed = spec.seed if seed is None else seed
     limit = _limit(spec, time_limit)
     if baseline is None:
         baseline = solve_baseline(
-            spec, time_limit=limit, seed=seed, workers=workers, backend=backend
+            spec, time_limit=limit, seed=seed, workers=workers, backend=backend, control=control
         )
     table = load_salaries(salaries if salaries is not None else spec.salaries)
     instance, policy = apply_edits(baseline.instance, baseline.policy, spec.edits, seed=seed)
@@ -469,6 +477,7 @@ def run_scenario(
                 time_limit=limit,
                 seed=seed,
                 workers=workers,
+                control=control,
                 budget=budget,
             )
         else:
@@ -480,6 +489,7 @@ def run_scenario(
                 time_limit=limit,
                 seed=seed,
                 workers=workers,
+                control=control,
             )
     else:
         plan = baseline.plan

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -39,6 +38,7 @@ from pydantic import (
 )
 
 from allocator.errors import InputError, InputIssue
+from allocator.io import load_structured
 
 Line = Literal["retail", "corporate"]
 Unit = Literal["outlet", "vip_center", "wealth_center", "marketing"]
@@ -470,10 +470,9 @@ def load_spec(source: str | Path | Mapping[str, Any] | ScenarioSpec) -> Scenario
     if isinstance(source, Mapping):
         return parse_spec(source)
     path = Path(source)
-    try:
-        text = path.read_text("utf-8")
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
+    try:  # within the read limits: no alias bomb, no nesting without end
+        data = load_structured(path)
+    except ValueError as exc:
         issue = InputIssue(str(path), None, None, None, f"cannot read the spec: {exc}")
         raise InputError([issue]) from exc
     if not isinstance(data, Mapping):

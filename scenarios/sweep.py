@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from tqdm import tqdm
 
+from allocator.io import write_csv_safe
 from scenarios.run import BankRun, run_scenario, solve_baseline
 from scenarios.spec import ScenarioSpec, load_spec
 
@@ -123,7 +124,7 @@ class SweepResult:
             "html": out / "chart.html",
             "spec": out / "spec.yaml",
         }
-        self.table.to_csv(paths["table"], index=False)
+        write_csv_safe(self.table, paths["table"])
         fig = self.chart(paths["png"])
         write_html(self.table, coverage_chart(self.spec), fig, paths["html"])
         paths["spec"].write_text(self.spec.to_yaml(), encoding="utf-8")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
+import math
 import multiprocessing
 import queue
 import threading
@@ -269,11 +270,15 @@ class _Progress:
         if solution.stages:
             self._report(solution.stages[-1].name)
 
-    def _trivial(self, index: int, stage: str) -> float:
+    def _capped(self, index: int, stage: str, bound: float | None) -> float:
+        """A part's bound, never weaker than its trivial one (computed once per part)."""
         key = (index, stage)
         if key not in self.trivial:
             self.trivial[key] = trivial_bound(self.parts[index], stage)
-        return self.trivial[key]
+        trivial = self.trivial[key]
+        if bound is None or math.isnan(bound):
+            return trivial
+        return min(bound, trivial) if stage == "cover_value" else max(bound, trivial)
 
     def _report(self, stage: str) -> None:
         if self.control is None:
@@ -281,7 +286,7 @@ class _Progress:
         known = self.latest.get(stage, {})
         objectives = [p.objective for p in known.values()]
         bounds = [
-            known[i].bound if i in known else self._trivial(i, stage)
+            self._capped(i, stage, known[i].bound if i in known else None)
             for i in range(len(self.parts))
         ]
         combine = max if stage == "balance" else sum

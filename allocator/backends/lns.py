@@ -29,7 +29,7 @@ from allocator.engines.cpsat import CPSAT_BUDGET
 from allocator.lns.search import LnsResult, lns_search
 from allocator.lns.settings import LnsSettings
 from allocator.params import SolveOptions
-from allocator.problem import Problem
+from allocator.problem import Problem, trivial_bound
 from allocator.solution import Solution, SolutionStatus, StageResult, Termination
 from allocator.staging import run_stages
 
@@ -83,7 +83,9 @@ class LnsBackend(Backend):
             term = Termination.INTERRUPTED if res.interrupted else Termination.TIME_LIMIT
             return self.empty(problem, SolutionStatus.NO_SOLUTION, term, t0)
         st1 = SolutionStatus.OPTIMAL if res.optimal else SolutionStatus.FEASIBLE
-        bound = float(res.value) if res.optimal else float(res.bound)
+        # the LP's bound, or the trivial one when the LP did not finish (never infinity)
+        trivial = trivial_bound(problem, "cover_value")
+        bound = float(res.value) if res.optimal else max(min(res.bound, trivial), res.value)
         first = StageResult("cover_value", float(res.value), bound, st1, time.monotonic() - t0)
         stopped = res.interrupted or (control is not None and control.stop.is_set())
         if len(names) == 1 or stopped:
@@ -98,6 +100,30 @@ class LnsBackend(Backend):
         if not res.optimal and sol.termination == Termination.CONVERGED:
             sol.termination = Termination.TIME_LIMIT
         return sol
+
+    def _deterministic(self, options: SolveOptions) -> bool:
+        """One worker and the deterministic search on: work counters, not the clock."""
+        settings = self.settings(options) if self.name in options.settings else self.defaults
+        return settings.deterministic and options.workers <= 1
+
+    def _stage_work(
+        self, options: SolveOptions, names: list[str], after_first: bool
+    ) -> dict[str, float]:
+        """Deterministic time per later stage: the stage budget's shares of the time left after
+        stage 1, computed from the time limit alone (never from the clock), times the work a
+        second buys."""
+        settings = self.settings(options) if self.name in options.settings else self.defaults
+        staging = options.staging or CPSAT_BUDGET
+        limit = options.time_limit
+        first_share = float(staging.shares.get("cover_value", 0.6)) if after_first else 0.0
+        remaining = limit * (1.0 - first_share)
+        work: dict[str, float] = {}
+        for i, stage in enumerate(names):
+            last, first = i == len(names) - 1, i == 0 and not after_first
+            seconds = staging.seconds(stage, remaining, last, first, limit)
+            work[stage] = settings.work_rate * seconds
+            remaining -= seconds
+        return work
 
     def _staged(
         self,
@@ -117,7 +143,10 @@ class LnsBackend(Backend):
         model = CpSatModel(problem)
         if model.infeasible_required:
             return self.empty(problem, SolutionStatus.INFEASIBLE, Termination.CONVERGED, t0)
-        engine = CpSatStageEngine(model, options, control, t0)
+        work = (
+            self._stage_work(options, names, bool(done)) if self._deterministic(options) else None
+        )
+        engine = CpSatStageEngine(model, options, control, t0, work=work)
         if first is not None:
             engine.hold("cover_value", first.assignment)
         start = first.assignment if first is not None else warm_start(problem, options.warm_start)

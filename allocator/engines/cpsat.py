@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,11 @@ class CpSatStageEngine:
         Stop requests and progress reports.
     t0
         When the whole solve started (progress reports count from it).
+    work
+        Deterministic time per stage (CP-SAT's ``max_deterministic_time``): when a stage has
+        one, it binds, and the stage's wall limit becomes all the time left before the solve's
+        deadline -- a safety net -- so that with one worker the stage's answer does not depend
+        on the clock (the ``lns`` backend's deterministic search).
     """
 
     def __init__(
@@ -84,11 +90,13 @@ class CpSatStageEngine:
         options: SolveOptions,
         control: SolveControl | None,
         t0: float,
+        work: Mapping[str, float] | None = None,
     ):
         self.model = model
         self.options = options
         self.control = control
         self.t0 = t0
+        self.work = dict(work or {})
         self.stop = control.stop if control is not None else threading.Event()
 
     def solve_stage(self, stage: str, seconds: float, start: Ints | None) -> StageOutcome:
@@ -104,6 +112,10 @@ class CpSatStageEngine:
         solver = cp.CpSolver()
         prm = solver.parameters
         prm.max_time_in_seconds = max(seconds, 0.01)
+        if stage in self.work:
+            prm.max_deterministic_time = max(self.work[stage], 0.001)
+            left = self.t0 + self.options.time_limit - time.monotonic()
+            prm.max_time_in_seconds = max(left, 0.01)
         prm.random_seed = self.options.seed
         prm.num_workers = self.options.workers
         prm.log_search_progress = self.options.log

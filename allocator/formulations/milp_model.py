@@ -136,6 +136,9 @@ class MilpModel:
         ``group * n_rms + rm`` of each ``y`` column (sorted), at columns ``y_start + i``.
     d_rm : numpy.ndarray of int64
         RM of each ``d`` column (sorted), at columns ``d_start + i``.
+    o_key : numpy.ndarray of int64
+        ``group * n_rms + rm`` of each ``o`` column (a group's one-to-one member served at an
+        RM that can be dedicated; sorted), at columns ``o_start + i``.
     u_col : int
         The column of the largest utilisation.
     keepable : int
@@ -154,6 +157,8 @@ class MilpModel:
     y_start: int
     d_rm: Ints
     d_start: int
+    o_key: Ints
+    o_start: int
     u_col: int
     keepable: int
     infeasible_required: bool
@@ -236,6 +241,10 @@ class MilpModel:
         served = assigned[p.exclusive[assigned]]
         if served.size and self.d_rm.size:
             out[self.d_start + np.searchsorted(self.d_rm, a[served])] = 1.0
+        owners = served[p.group[served] >= 0]
+        if owners.size and self.o_key.size:
+            key = p.group[owners].astype(np.int64) * p.n_rms + a[owners]
+            out[self.o_start + np.searchsorted(self.o_key, key)] = 1.0
         out[self.u_col] = p.max_utilisation(a)
         return out
 
@@ -266,8 +275,9 @@ def build_model(problem: Problem) -> MilpModel:
     y_key, y_rows = _group_rows(problem, n_pairs)
     y_start = n_pairs
     d_start = y_start + y_key.size
-    d_rm, d_rows = _one_to_one_rows(problem, y_key, y_start, d_start)
-    u_col = d_start + d_rm.size
+    d_rm, o_key, d_rows = _one_to_one_rows(problem, y_key, y_start, d_start)
+    o_start = d_start + d_rm.size
+    u_col = o_start + o_key.size
     n_cols = u_col + 1
     counts = np.diff(problem.customer_ptr)
     rows = Rows.stack(
@@ -288,6 +298,8 @@ def build_model(problem: Problem) -> MilpModel:
         y_start=y_start,
         d_rm=d_rm,
         d_start=d_start,
+        o_key=o_key,
+        o_start=o_start,
         u_col=u_col,
         keepable=keepable,
         infeasible_required=bool((problem.required & (counts == 0)).any()),
@@ -372,39 +384,101 @@ def _group_rows(p: Problem, y_start: int) -> tuple[Ints, Rows]:
     return keys, Rows.stack([link, one])
 
 
-def _one_to_one_rows(p: Problem, y_key: Ints, y_start: int, d_start: int) -> tuple[Ints, Rows]:
-    """``d[r]`` per RM with an exclusive pair: ``x <= d`` and, when dedicated, one unit only."""
+def _one_to_one_rows(
+    p: Problem, y_key: Ints, y_start: int, d_start: int
+) -> tuple[Ints, Ints, Rows]:
+    """``d[r]`` per RM with an exclusive pair, ``o[g, r]`` per group with a one-to-one member
+    and such an RM: a dedicated RM serves one unit only. Returns (``d`` RMs, ``o`` keys, rows).
+
+    The disaggregated form (a tighter LP than one big-M row over every unit of an RM, which made
+    HiGHS branch for minutes on banks with many key accounts). A *unit* is a group (its ``y``) or
+    a customer outside any group (its ``x``); it is *exclusive* when it holds a one-to-one
+    customer, and ``o[g, r]`` says that group ``g``'s one-to-one member is served at ``r`` (a
+    group's one-to-one member may stay without an RM while the others are served). At an RM
+    that can be dedicated:
+
+    - ``x <= d`` for every exclusive pair, and ``x <= o[g, r] <= min(y[g, r], d[r])`` for those
+      of a group (serving a one-to-one customer dedicates the RM and owns it);
+    - every non-exclusive unit: ``column + d <= 1`` (a dedicated RM serves none of them);
+    - every exclusive group: ``y[g, r] + d[r] - o[g, r] <= 1`` (at a dedicated RM only as owner);
+    - owners: the exclusive lone customers' ``x`` plus the ``o`` sum to at most 1.
+    """
     eq = np.flatnonzero(p.exclusive[p.pair_customer])
     if eq.size == 0:
-        return np.zeros(0, dtype=np.int64), Rows.empty()
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), Rows.empty()
     d_rm, dinv = np.unique(p.pair_rm[eq].astype(np.int64), return_inverse=True)
-    link = Rows.from_coo(
-        np.repeat(np.arange(eq.size), 2),
-        np.column_stack([eq, d_start + dinv]).ravel(),
-        np.tile([1.0, -1.0], eq.size),
-        np.full(eq.size, -INF),
-        0.0,
-    )
+    o_start = d_start + d_rm.size
     drank = np.full(p.n_rms, -1, dtype=np.int64)
     drank[d_rm] = np.arange(d_rm.size)
-    single = np.flatnonzero((p.group[p.pair_customer] < 0) & (drank[p.pair_rm] >= 0))
+    excl_group = np.zeros(max(p.n_groups, 1), dtype=bool)
+    members = np.flatnonzero((p.group >= 0) & p.exclusive)
+    excl_group[p.group[members]] = True
     y_rm = y_key % p.n_rms if y_key.size else y_key
-    grouped = np.flatnonzero(drank[y_rm] >= 0) if y_key.size else y_key
-    unit_row = np.concatenate([drank[p.pair_rm[single]], drank[y_rm[grouped]]])
-    unit_col = np.concatenate([single, y_start + grouped])
-    n_units = np.bincount(unit_row, minlength=d_rm.size)
-    keep_rm = n_units > 1
-    rank = _rm_rank(keep_rm)
-    sel = keep_rm[unit_row]
-    big_m = (n_units[keep_rm] - 1).astype(np.float64)
-    units = Rows.from_coo(
-        np.concatenate([rank[unit_row[sel]], np.arange(big_m.size)]),
-        np.concatenate([unit_col[sel], d_start + np.flatnonzero(keep_rm)]),
-        np.concatenate([np.ones(int(sel.sum())), big_m]),
-        np.full(big_m.size, -INF),
-        1.0 + big_m,
+    y_group = y_key // p.n_rms if y_key.size else y_key
+    o_pos = np.flatnonzero((drank[y_rm] >= 0) & excl_group[y_group]) if y_key.size else y_key
+    o_key = y_key[o_pos]
+    blocks: list[Rows] = []
+
+    def pairs(a: Ints, b: Ints, coef_b: float, upper: float) -> Rows:
+        """One row per (a[i], b[i]): col a + coef_b * col b <= upper."""
+        return Rows.from_coo(
+            np.repeat(np.arange(a.size), 2),
+            np.column_stack([a, b]).ravel(),
+            np.tile([1.0, coef_b], a.size),
+            np.full(a.size, -INF),
+            upper,
+        )
+
+    blocks.append(pairs(eq, d_start + dinv, -1.0, 0.0))  # x <= d
+    grouped_eq = eq[p.group[p.pair_customer[eq]] >= 0]
+    if grouped_eq.size:  # x <= o[g, r]
+        key = (
+            p.group[p.pair_customer[grouped_eq]].astype(np.int64) * p.n_rms + p.pair_rm[grouped_eq]
+        )
+        blocks.append(pairs(grouped_eq, o_start + np.searchsorted(o_key, key), -1.0, 0.0))
+    if o_key.size:  # o <= y, o <= d
+        o_cols = o_start + np.arange(o_key.size)
+        blocks.append(pairs(o_cols, y_start + o_pos, -1.0, 0.0))
+        blocks.append(pairs(o_cols, d_start + drank[y_rm[o_pos]], -1.0, 0.0))
+    single = np.flatnonzero((p.group[p.pair_customer] < 0) & (drank[p.pair_rm] >= 0))
+    lone_plain = single[~p.exclusive[p.pair_customer[single]]]
+    blocks.append(pairs(lone_plain, d_start + drank[p.pair_rm[lone_plain]], 1.0, 1.0))
+    if y_key.size:
+        at = np.flatnonzero(drank[y_rm] >= 0)
+        plain_groups = at[~excl_group[y_group[at]]]
+        blocks.append(pairs(y_start + plain_groups, d_start + drank[y_rm[plain_groups]], 1.0, 1.0))
+    if o_key.size:  # y + d - o <= 1
+        r = drank[y_rm[o_pos]]
+        blocks.append(
+            Rows.from_coo(
+                np.repeat(np.arange(o_pos.size), 3),
+                np.column_stack(
+                    [y_start + o_pos, d_start + r, o_start + np.arange(o_pos.size)]
+                ).ravel(),
+                np.tile([1.0, 1.0, -1.0], o_pos.size),
+                np.full(o_pos.size, -INF),
+                1.0,
+            )
+        )
+    lone_excl = single[p.exclusive[p.pair_customer[single]]]
+    owner_rm = np.concatenate(
+        [drank[p.pair_rm[lone_excl]], drank[y_rm[o_pos]] if o_key.size else []]
     )
-    return d_rm, Rows.stack([link, units])
+    owner_col = np.concatenate([lone_excl, o_start + np.arange(o_key.size)]).astype(np.int64)
+    owner_rm = owner_rm.astype(np.int64)
+    many = np.bincount(owner_rm, minlength=d_rm.size) > 1
+    rank = _rm_rank(many)
+    sel = many[owner_rm]
+    blocks.append(
+        Rows.from_coo(
+            rank[owner_rm[sel]],
+            owner_col[sel],
+            np.ones(int(sel.sum())),
+            np.full(int(many.sum()), -INF),
+            1.0,
+        )
+    )
+    return d_rm, o_key, Rows.stack(blocks)
 
 
 def _move_cap_rows(p: Problem) -> Rows:

@@ -16,7 +16,10 @@ sub-problems are small enough to be solved to optimality in a fraction of a seco
 
 Every sub-solve is one CP-SAT worker with a deterministic time limit, and neighbourhoods come
 from a seeded generator, so for a given seed and worker count the sequence of plans is
-reproducible; only how far along it the wall-clock limit stops the search depends on the machine.
+reproducible. With one worker and a :class:`~allocator.lns.budget.WorkBudget`, how far along it
+the search goes is reproducible too: it stops when the counted work is done, and the
+neighbourhood size adapts to CP-SAT's deterministic time rather than to wall seconds. With two
+workers the wall clock stops it, as far along as the machine got.
 This search serves every problem; on problems without side rules the tabu and MIP phases
 (:mod:`allocator.lns.mip`) run first and it continues from their plan.
 """
@@ -33,6 +36,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from allocator.lns.budget import WorkBudget
 from allocator.lns.neighbourhood import SubProblem, SubResult, cut, ranges, solve_sub
 from allocator.lns.relaxation import Relaxation
 from allocator.lns.settings import LnsSettings
@@ -105,9 +109,12 @@ class NeighbourhoodSearch:
         settings: LnsSettings,
         t0: float,
         stage: str,
+        work: WorkBudget | None = None,
     ):
         self.p = problem
         self.deadline = deadline
+        #: deterministic work to spend (one worker): the search stops on it, not the clock
+        self.work = work
         self.workers = max(1, min(int(workers), 2))
         self.control = control
         self.s = settings
@@ -324,6 +331,38 @@ class NeighbourhoodSearch:
         """Seconds to the deadline."""
         return self.deadline - time.monotonic()
 
+    def out_of_time(self) -> bool:
+        """The search must stop: its work is done (deterministic), or the deadline is near."""
+        if self.work is not None:
+            return self.work.done()
+        return self.remaining() <= 0.02
+
+    def charge(self, sub: SubProblem, res: SubResult) -> None:
+        """Count a sub-solve's work: CP-SAT's deterministic time and the building of it."""
+        if self.work is not None:
+            built = self.s.sub_overhead + self.s.sub_overhead_per_pair * sub.problem.n_pairs
+            self.work.charge(res.work + built)
+
+    def quick(self, res: SubResult, det: float) -> bool:
+        """A sub-solve well within its limit (the neighbourhood may grow): measured in CP-SAT's
+        deterministic time when the search is deterministic, else in wall seconds."""
+        if self.work is not None:
+            return res.work < 0.5 * max(det, 0.05)
+        return res.seconds < 0.5 * max(det, 0.05) + 0.05
+
+    def limits(self, whole: bool) -> tuple[float, float]:
+        """(deterministic time, wall seconds) of the next sub-solve: the whole problem gets all
+        that is left; the wall limit is a safety net near the deadline."""
+        left = max(self.remaining(), 0.01)
+        if self.work is not None:
+            det = (
+                self.work.left() if whole else min(self.s.sub_deterministic_time, self.work.left())
+            )
+            return max(det, 0.001), left
+        if whole:
+            return left * 10, left
+        return self.s.sub_deterministic_time, min(self.s.sub_wall_time, left)
+
     def report(self) -> None:
         """Report the plan's value and the bound, once no required customer is missing
         (before that the plan is not valid, and its value no answer)."""
@@ -342,8 +381,7 @@ class NeighbourhoodSearch:
             while True:
                 if self.stop.is_set():
                     return optimal, True
-                left = self.remaining()
-                if left <= 0.02:
+                if self.out_of_time():
                     return optimal, False
                 if self.missing == 0 and self.value >= self.bound:
                     return True, False
@@ -351,16 +389,15 @@ class NeighbourhoodSearch:
                 if not subs:
                     return optimal, False
                 seeds = [int(x) for x in self.rng.integers(0, 2**31 - 1, len(subs))]
-                wall = min(self.s.sub_wall_time, max(left, 0.01))
-                det = self.s.sub_deterministic_time
+                det, wall = self.limits(subs[0].whole)
                 if subs[0].whole:
                     # the whole problem: all the time left and every worker, to prove it
                     results = [
                         solve_sub(
                             subs[0],
                             seeds[0],
-                            max(left, 0.01) * 10,
-                            max(left, 0.01),
+                            det,
+                            wall,
                             stopper.register(0),
                             self.s.cpsat_params,
                             workers=self.workers,
@@ -383,6 +420,7 @@ class NeighbourhoodSearch:
                 improved = False
                 for sub, res in zip(subs, results, strict=True):
                     self.iterations += 1
+                    self.charge(sub, res)
                     if self.apply(sub, res):
                         improved = True
                         self.improvements += 1
@@ -394,7 +432,7 @@ class NeighbourhoodSearch:
                             # the whole problem placed as many required customers as it can
                             self.proven_infeasible = True
                             return False, False
-                    quick = res.seconds < 0.5 * max(det, 0.05) + 0.05
+                    quick = self.quick(res, det)
                     if res.status == "optimal" and quick:
                         self.target = min(self.target * self.s.grow, float(self.s.max_free))
                     elif res.status != "optimal":

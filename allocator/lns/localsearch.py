@@ -521,6 +521,15 @@ class TabuSearch:
             if stall > 0 and self.iterations - max(self.last_kick, self.last_best_it) > stall:
                 self.kick()
 
+    def run_steps(self, iterations: int, chunk: int = 200, stall: int = 0) -> None:
+        """Run ``iterations`` more iterations in chunks, kicking on a stall as :meth:`run_for`
+        does: the same work whatever the clock (the deterministic search counts it)."""
+        end = self.iterations + int(iterations)
+        while self.iterations < end:
+            self.run(min(chunk, end - self.iterations))
+            if stall > 0 and self.iterations - max(self.last_kick, self.last_best_it) > stall:
+                self.kick()
+
     @property
     def last_best_it(self) -> int:
         return int(self.state[_LAST_BEST_IT])

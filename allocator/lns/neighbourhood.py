@@ -63,12 +63,15 @@ class SubProblem:
 
 @dataclass(frozen=True)
 class SubResult:
-    """What the sub-solve returned: an assignment in sub-problem indices and its score."""
+    """What the sub-solve returned: an assignment in sub-problem indices and its score, the
+    wall seconds it took and the deterministic time CP-SAT counted (a function of the model,
+    the seed and the limits alone, with one worker: what the deterministic search measures)."""
 
     status: str  # "optimal", "feasible", "infeasible", "unknown"
     assignment: IntArray | None
     score: int
     seconds: float
+    work: float = 0.0
 
 
 def ranges(starts: IntArray, ends: IntArray) -> IntArray:
@@ -264,10 +267,11 @@ def solve_sub(
         if register is not None:
             register(None)
     secs = time.perf_counter() - t0
+    work = float(solver.response_proto.deterministic_time)
     if code in (cp.OPTIMAL, cp.FEASIBLE):
         out = built.assignment(solver)
         st = "optimal" if code == cp.OPTIMAL else "feasible"
-        return SubResult(st, out, round(solver.objective_value), secs)
+        return SubResult(st, out, round(solver.objective_value), secs, work)
     if code == cp.INFEASIBLE:
-        return SubResult("infeasible", None, 0, secs)
-    return SubResult("unknown", None, 0, secs)
+        return SubResult("infeasible", None, 0, secs, work)
+    return SubResult("unknown", None, 0, secs, work)

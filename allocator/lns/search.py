@@ -12,7 +12,9 @@ Why this shape (measured on the Yagiura GAP types C-E, up to 80 x 1600):
   lexicographically);
 - on problems without side rules the compiled tabu search and the exact core MIP
   (:mod:`allocator.lns.mip`) run first -- they are stronger there -- and the neighbourhood search
-  continues from their plan if time is left and nothing is proven.
+  continues from their plan if time is left and nothing is proven;
+- with one worker the search is deterministic (:mod:`allocator.lns.budget`): every phase stops
+  on counted work, not on the clock, and the core MIP, which has no such limit, is left out.
 
 :func:`lns_search` only orchestrates these phases and says what they found (:class:`LnsResult`).
 """
@@ -27,11 +29,13 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.lns import localsearch
+from allocator.lns.budget import WorkBudget
 from allocator.lns.improve import NeighbourhoodSearch
 from allocator.lns.mip import pure_phase
 from allocator.lns.relaxation import Relaxation, solve_relaxation
 from allocator.lns.settings import LnsSettings
 from allocator.lns.starts import best_start, rank
+from allocator.lns.tabu import tabu_steps
 from allocator.problem import Problem
 from allocator.solution import SolveControl
 
@@ -115,7 +119,13 @@ def lns_search(
     now = time.monotonic()
     t0 = now if t0 is None else t0
     deadline = now + time_limit
-    search = NeighbourhoodSearch(problem, deadline, seed, workers, control, settings, t0, stage)
+    # one worker: counted work, not the clock, says when to stop (a reproducible plan)
+    work = None
+    if settings.deterministic and workers <= 1:
+        work = WorkBudget(settings.work_rate * time_limit, deadline)
+    search = NeighbourhoodSearch(
+        problem, deadline, seed, workers, control, settings, t0, stage, work=work
+    )
     n_c = problem.n_customers
     ptr = problem.customer_ptr
     if (problem.required & (ptr[1:] == ptr[:-1])).any():
@@ -138,14 +148,21 @@ def lns_search(
     search.log.append(f"start missing {search.missing} value {search.value}")
     search.report()
     interrupted = False
+    # a deterministic search waits for the compiled kernel (a clock-dependent choice otherwise)
+    wait = max(deadline - time.monotonic(), 0.0) * (0.5 if work is not None else 0.1)
     use_tabu = (
         want_tabu
         and problem.n_pairs >= settings.tabu_min_pairs
         and relax.ok
-        and localsearch.ready(min(2.0, 0.1 * max(deadline - time.monotonic(), 0.0)))
+        and localsearch.ready(min(2.0, wait) if work is None else wait)
     )
     proven = False
-    if use_tabu:
+    if use_tabu and work is not None:
+        plan = tabu_steps(problem, search.a, search.loss, work, seed, control, settings, relax, t0)
+        if plan is not None and rank(problem, plan) < rank(problem, search.a):
+            search.set_plan(plan)
+        search.log.append(f"tabu (deterministic): value {search.value}, missing {search.missing}")
+    elif use_tabu:
         plan, interrupted, proven, core_bound = pure_phase(
             problem,
             search.a,

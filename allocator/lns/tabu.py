@@ -18,7 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.lns import localsearch
+from allocator.lns.budget import WorkBudget
 from allocator.lns.coremip import PlanExchange
+from allocator.lns.relaxation import Relaxation
 from allocator.lns.settings import LnsSettings
 from allocator.problem import Problem
 from allocator.solution import Progress, SolveControl
@@ -110,3 +112,44 @@ def tabu_phase(
         if pool is not None:
             pool.shutdown(wait=True)
     return best, stop.is_set()
+
+
+#: share of a deterministic search's work the tabu search takes on a problem without side rules
+#: (the neighbourhood search continues from its plan with the rest)
+DETERMINISTIC_TABU_SHARE = 0.75
+
+
+def tabu_steps(
+    problem: Problem,
+    start: IntArray,
+    loss: FloatArray,
+    work: WorkBudget,
+    seed: int,
+    control: SolveControl | None,
+    settings: LnsSettings,
+    relax: Relaxation,
+    t0: float,
+    stage: str = "cover_value",
+) -> IntArray | None:
+    """One tabu search that counts its iterations instead of watching the clock: it runs
+    :data:`DETERMINISTIC_TABU_SHARE` of ``work`` (``settings.tabu_iterations_per_work``
+    iterations a unit) in rounds of ``settings.tabu_round`` units, between which it checks the
+    stop event and reports progress. Returns the best feasible plan (None if none was found)."""
+    stop = control.stop if control is not None else threading.Event()
+    ts = localsearch.TabuSearch.create(problem, start, loss, seed=seed, swap_budget=40_000.0)
+    rate = settings.tabu_iterations_per_work
+    units = DETERMINISTIC_TABU_SHARE * work.left()
+    best_value = -math.inf
+    while units > 1e-9 and not stop.is_set() and not work.done():
+        step = min(settings.tabu_round, units)
+        ts.run_steps(max(1, round(step * rate)), chunk=50, stall=settings.tabu_stall)
+        units -= step
+        work.charge(step)
+        if ts.has_best and ts.best_value > best_value:
+            best_value = ts.best_value
+            if control is not None:
+                progress = Progress(stage, float(best_value), relax.bound, time.monotonic() - t0)
+                control.report(progress)
+            if best_value >= relax.bound:
+                break
+    return ts.best if ts.has_best else None

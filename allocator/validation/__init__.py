@@ -11,8 +11,12 @@ Some choices beyond the contract's letter, each for the user's benefit:
 - enum values (``segment``, ``line``, ``grade``, ``unit``, ``level``, ``list_tier``) match
   case-insensitively and are normalised to the policy's spelling (``Retail`` -> ``retail``);
 - header names are matched after stripping whitespace (``" aum"`` is ``aum``);
-- a row whose every cell is empty (spreadsheets leave them) is skipped, but still counted in the
-  row numbers of the issues, so that they point at the right spreadsheet row;
+- a row whose every cell is empty (spreadsheets leave them; a row of only commas) is skipped,
+  with one warning (logged) naming the rows, and still counted in the row numbers of the issues,
+  so that they point at the right spreadsheet row; a customers file with no row left is an
+  error ("no customers"), not an empty plan;
+- numbers are bounded (:mod:`allocator.bounds`): a capacity of 9.3e18 is refused here, naming
+  the cell, rather than overflowing in compile;
 - the ``list_tier`` values and the segment each belongs to come from the policy's tiers, and the
   grades and branch levels from the policy, so that a policy that adds one needs no code change.
 
@@ -22,12 +26,14 @@ compile time, not here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from allocator.bounds import MAX_AMOUNT, MAX_CAPACITY
 from allocator.contract import (
     BRANCH_REQUIRED,
     CUSTOMER_OPTIONAL,
@@ -40,8 +46,8 @@ from allocator.contract import (
     UNITS,
 )
 from allocator.errors import InputError, InputIssue
-from allocator.instance import Instance
-from allocator.io import Source
+from allocator.instance import Instance, TableOrigin
+from allocator.io import CsvOptions, ReadLimits, Source
 from allocator.policy import Policy, load_policy
 from allocator.validation.normalise import normalise_certifications, normalise_id_lists
 from allocator.validation.rules import (
@@ -67,7 +73,10 @@ from allocator.validation.table import (
     check_unique,
     known_ids,
     open_table,
+    rows_list,
 )
+
+log = logging.getLogger(__name__)
 
 PolicySource = Policy | str | Path | Mapping[str, Any] | None
 
@@ -110,12 +119,12 @@ def validate_rms(
     line = check_enum(table, "line", RM_LINES)
     grade = check_enum(table, "grade", policy.grades)
     unit = check_enum(table, "unit", UNITS)
-    capacity = check_number(table, "capacity", positive=True)
+    capacity = check_number(table, "capacity", positive=True, maximum=MAX_CAPACITY)
     active = check_bool(table, "active", default=True)
     check_reference(table, "branch_id", branch_ids, target=branches_name, optional=False)
     position = check_enum(table, "position", POSITIONS)
     designated = check_bool(table, "designated_private", default=False)
-    co_cover = check_number(table, "co_cover_capacity", positive=True)
+    co_cover = check_number(table, "co_cover_capacity", positive=True, maximum=MAX_CAPACITY)
     return assemble(
         table,
         {
@@ -144,8 +153,9 @@ def validate_customers(
     check_not_empty(table, CUSTOMER_REQUIRED)
     check_unique(table, "customer_id")
     segment = check_enum(table, "segment", SEGMENTS)
-    aum = check_number(table, "aum", positive=False)
-    contribution = check_number(table, "annual_contribution", positive=False)
+    check_has_rows(table, "customers")
+    aum = check_number(table, "aum", positive=False, maximum=MAX_AMOUNT)
+    contribution = check_number(table, "annual_contribution", positive=False, maximum=MAX_AMOUNT)
     list_tier = check_list_tier(table, segment, policy)
     locked = check_bool(table, "locked", default=False)
     check_reference(table, "branch_id", branch_ids, target=branches_name, optional=False)
@@ -155,7 +165,7 @@ def validate_customers(
     check_group_segments(table, segment)
     previous = check_enum(table, "previous_tier", policy.all_tier_names())
     months = check_count(table, "months_below")
-    deposits = check_number(table, "deposits", positive=False)
+    deposits = check_number(table, "deposits", positive=False, maximum=MAX_AMOUNT)
     return assemble(
         table,
         {
@@ -174,6 +184,26 @@ def validate_customers(
             "deposits": deposits.fillna(0.0),
         },
     )
+
+
+def check_has_rows(table: Table, what: str) -> None:
+    """A table of only a header (or of only empty rows) has nothing to allocate: an error, not
+    an empty plan that looks like a success."""
+    if table.readable and len(table) == 0:
+        table.whole_file(None, f"no {what}: the table has a header but no data rows")
+
+
+def warn_skipped(table: Table) -> None:
+    """One warning naming the empty rows that were skipped (a row of only separators may be a
+    customer whose cells were cleared by mistake: the user should know it is not in the plan)."""
+    if table.skipped.size:
+        rows = [int(r) for r in table.skipped]
+        log.warning(
+            "%s: %d empty row(s) skipped (every cell empty): row(s) %s",
+            table.name,
+            len(rows),
+            rows_list(rows),
+        )
 
 
 def derive_branches(customers: pd.DataFrame, rms: pd.DataFrame, policy: Policy) -> pd.DataFrame:
@@ -203,6 +233,8 @@ def load_instance(
     branches: Source | None = None,
     *,
     policy: PolicySource = None,
+    limits: ReadLimits | None = None,
+    csv_options: CsvOptions | None = None,
 ) -> Instance:
     """Read, validate and normalise contract v1 input.
 
@@ -218,6 +250,10 @@ def load_instance(
     policy
         The policy whose grades, branch levels and list tiers are the valid values (anything
         :func:`allocator.policy.load_policy` accepts; the default policy when ``None``).
+    limits
+        The most a file may hold (:class:`~allocator.io.ReadLimits`; its defaults when ``None``).
+    csv_options
+        Delimiter and encoding of the CSV files (:class:`~allocator.io.CsvOptions`).
 
     Returns
     -------
@@ -226,7 +262,8 @@ def load_instance(
         order), extra columns after them, unchanged. Dtypes: text columns pandas ``str`` with
         ``""`` for empty (whitespace stripped, ``unit`` defaulted to ``outlet``, certifications
         ``"AFP;CPB"``-style); ``aum``, ``annual_contribution``, ``capacity`` float64 (capacity NaN
-        when not given); ``locked``, ``active`` bool.
+        when not given); ``locked``, ``active`` bool. :attr:`Instance.origins` says which file
+        and spreadsheet row each table and row came from.
 
     Raises
     ------
@@ -235,10 +272,16 @@ def load_instance(
     allocator.errors.PolicyError
         When ``policy`` is invalid.
     """
-    pol = load_policy(policy)
-    customer_table = open_table(customers, "customers", CUSTOMER_COLUMNS)
-    rm_table = open_table(rms, "rms", RM_COLUMNS)
-    branch_table = open_table(branches, "branches", BRANCH_COLUMNS)
+    pol = load_policy(policy, limits=limits)
+    opened = {
+        key: open_table(source, key, columns, limits, csv_options)
+        for key, source, columns in (
+            ("customers", customers, CUSTOMER_COLUMNS),
+            ("rms", rms, RM_COLUMNS),
+            ("branches", branches, BRANCH_COLUMNS),
+        )
+    }
+    customer_table, rm_table, branch_table = opened["customers"], opened["rms"], opened["branches"]
     assert customer_table is not None and rm_table is not None
 
     branch_ids = known_ids(branch_table, "branch_id")
@@ -248,17 +291,26 @@ def load_instance(
     customer_frame = validate_customers(customer_table, pol, branch_ids, branches_name)
 
     tables = [t for t in (customer_table, rm_table, branch_table) if t is not None]
+    for table in tables:
+        warn_skipped(table)
     issues = [issue for t in tables for issue in t.issues]
     if issues:
-        raise InputError(sorted_issues(issues, [t.name for t in tables]))
+        omitted = sum(t.omitted for t in tables)
+        raise InputError(sorted_issues(issues, [t.name for t in tables]), omitted)
+    origins = {
+        key: TableOrigin(table.name, table.rows)
+        for key, table in opened.items()
+        if table is not None
+    }
     if branch_frame is None:
         return Instance(
             customers=customer_frame,
             rms=rm_frame,
             branches=derive_branches(customer_frame, rm_frame, pol),
             branches_given=False,
+            origins=origins,
         )
-    return Instance(customers=customer_frame, rms=rm_frame, branches=branch_frame)
+    return Instance(customers=customer_frame, rms=rm_frame, branches=branch_frame, origins=origins)
 
 
 __all__ = [

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from allocator.errors import InputError, InputIssue
-from allocator.io import Source, cell_text, read_table, to_text
+from allocator.io import CsvOptions, ReadLimits, Source, cell_text, read_table, to_text
 
 TRUE_TOKENS = ("true", "1", "yes", "y", "t")
 FALSE_TOKENS = ("false", "0", "no", "n", "f")
@@ -42,6 +42,8 @@ class Table:
         it could not be read (its issues are then in ``issues`` already).
     columns
         The contract columns of this table, matched after stripping header whitespace.
+    max_issues
+        The most issues one rule records (:attr:`omitted` counts the rest).
     """
 
     def __init__(
@@ -50,9 +52,13 @@ class Table:
         frame: pd.DataFrame | None,
         columns: Sequence[str],
         issues: list[InputIssue],
+        max_issues: int = ReadLimits().max_issues,
     ) -> None:
         self.name = name
         self.issues = issues
+        self.max_issues = max_issues
+        #: issues found but not recorded (beyond ``max_issues`` for one rule)
+        self.omitted = 0
         self.readable = frame is not None
         self._text: dict[str, pd.Series] = {}
         if frame is None:
@@ -62,6 +68,8 @@ class Table:
         frame = frame.loc[:, ~frame.columns.duplicated()]
         rows = np.arange(len(frame), dtype=np.int64) + 2  # header is spreadsheet row 1
         blank = blank_rows(frame)
+        #: spreadsheet rows skipped because every cell was empty (validation reports them)
+        self.skipped = rows[blank]
         if blank.any():
             frame, rows = frame.loc[~blank], rows[~blank]
         self.frame = frame.reset_index(drop=True)
@@ -114,6 +122,9 @@ class Table:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         if positions.size == 0:
             return
+        if positions.size > self.max_issues:  # count the rest: a million issues cost gigabytes
+            self.omitted += int(positions.size - self.max_issues)
+            positions = positions[: self.max_issues]
         if column is not None and self.has(column):
             values = [cell_text(v) or None for v in self.frame[column].iloc[positions]]
         else:
@@ -152,15 +163,23 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     return blank
 
 
-def open_table(source: Source | None, default_name: str, columns: Sequence[str]) -> Table | None:
+def open_table(
+    source: Source | None,
+    default_name: str,
+    columns: Sequence[str],
+    limits: ReadLimits | None = None,
+    csv_options: CsvOptions | None = None,
+) -> Table | None:
     """Read one table; a read failure becomes the table's issues instead of an exception."""
     if source is None:
         return None
     name = default_name if isinstance(source, pd.DataFrame) else Path(source).name
+    cap = (limits or ReadLimits()).max_issues
     try:
-        return Table(name, read_table(source, name=name), columns, [])
+        frame = read_table(source, name=name, limits=limits, csv_options=csv_options)
     except InputError as exc:
-        return Table(name, None, columns, list(exc.issues))
+        return Table(name, None, columns, list(exc.issues), cap)
+    return Table(name, frame, columns, [], cap)
 
 
 # -- column primitives (pyarrow: several times faster than pandas on 10^6 strings) ------------
@@ -263,11 +282,13 @@ def parse_floats(text: pd.Series) -> np.ndarray:
     return numbers.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
 
 
-def check_number(table: Table, column: str, *, positive: bool) -> pd.Series:
-    """A finite number, ``>= 0`` (or ``> 0`` when ``positive``); NaN where empty or absent.
+def check_number(table: Table, column: str, *, positive: bool, maximum: float) -> pd.Series:
+    """A finite number, ``>= 0`` (or ``> 0`` when ``positive``) and at most ``maximum``; NaN
+    where empty or absent.
 
     Non-numbers, NaN and infinities are errors: a bank's figures are always finite, and a NaN
-    read from ``"nan"`` would silently drop a customer from every threshold.
+    read from ``"nan"`` would silently drop a customer from every threshold. The maximum
+    (:mod:`allocator.bounds`) keeps compile's integer arithmetic exact.
     """
     if not table.has(column):
         return pd.Series(np.nan, index=table.frame.index, dtype=np.float64)
@@ -282,6 +303,8 @@ def check_number(table: Table, column: str, *, positive: bool) -> pd.Series:
         table.flag(values <= 0, column, "must be a number > 0")
     else:
         table.flag(values < 0, column, "must be a number >= 0 (negative)")
+    too_big = np.isfinite(values) & (values > maximum)
+    table.flag(too_big, column, f"must be at most {maximum:,.0f} (the largest {column} accepted)")
     return pd.Series(values + 0.0, index=table.frame.index, dtype=np.float64)  # -0.0 -> 0.0
 
 
@@ -289,10 +312,9 @@ def check_count(table: Table, column: str) -> pd.Series:
     """A whole number >= 0 (a count of months, say); 0 where empty or absent."""
     if not table.has(column):
         return pd.Series(0, index=table.frame.index, dtype=np.int64)
-    values = check_number(table, column, positive=False).to_numpy()
+    values = check_number(table, column, positive=False, maximum=float(MAX_COUNT)).to_numpy()
     finite = np.isfinite(values)
     table.flag(finite & (values != np.floor(values)), column, "must be a whole number")
-    table.flag(finite & (values > MAX_COUNT), column, f"must be at most {MAX_COUNT}")
     clean = np.where(finite & (values >= 0) & (values <= MAX_COUNT), values, 0.0)
     return pd.Series(np.floor(clean).astype(np.int64), index=table.frame.index)
 

@@ -12,6 +12,7 @@ from api.errors import PROBLEM_JSON
 from api.schemas import ProblemDetail
 
 _DESCRIPTIONS = {
+    400: "Malformed request body (a multipart form that cannot be parsed).",
     401: "No valid API key.",
     403: "The key's role is too low.",
     404: "Not found.",

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import tempfile
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from allocator.instance import Instance
-from api.deps import DatasetsDep, Planner, SettingsDep, Viewer
+from api.deps import AuditDep, DatasetsDep, Planner, SettingsDep, Viewer
 from api.errors import Unprocessable, UnsupportedMediaType
-from api.ingest import TABLES, Upload, records_frame, validate_frames, validate_uploads
+from api.ingest import TABLES, Upload, spool_upload
 from api.routers import problems
-from api.schemas import DatasetCreate, DatasetList, DatasetOut
+from api.sandbox import Limits
+from api.schemas import DatasetList, DatasetOut
+from api.settings import Settings
+from api.uploads import ParsedBank, parse_files, parse_json, run_parse
 from api.views import dataset_out
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,10 @@ _MULTIPART_SCHEMA = {
         "rms": {"type": "string", "format": "binary", "description": "CSV or Parquet"},
         "branches": {"type": "string", "format": "binary", "description": "Optional"},
         "name": {"type": "string", "maxLength": 200},
+        "policy": {
+            "type": "string",
+            "description": "Optional policy overrides as JSON: the upload is checked under them",
+        },
     },
 }
 _REQUEST_BODY = {
@@ -44,56 +51,62 @@ _REQUEST_BODY = {
 }
 
 
-async def _from_multipart(request: Request) -> tuple[Instance, str | None]:
-    async with request.form(max_files=len(TABLES), max_fields=len(TABLES) + 1) as form:
-        uploads: dict[str, Upload] = {}
+def _limits(settings: Settings) -> Limits:
+    return Limits(seconds=settings.parse_seconds, memory_bytes=settings.parse_memory_bytes)
+
+
+def _policy_field(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise Unprocessable("policy must be a JSON object of overrides", field="policy") from None
+    if not isinstance(value, dict):
+        raise Unprocessable("policy must be a JSON object of overrides", field="policy")
+    return value
+
+
+async def _from_multipart(request: Request, settings: Settings) -> ParsedBank:
+    async with request.form(max_files=len(TABLES), max_fields=len(TABLES) + 2) as form:
+        uploads: dict[str, UploadFile] = {}
         name: str | None = None
+        policy: dict[str, Any] | None = None
         for field, value in form.multi_items():
             if field == "name" and isinstance(value, str):
                 name = value[:200] or None
+            elif field == "policy" and isinstance(value, str):
+                policy = _policy_field(value) if value.strip() else None
             elif field in TABLES and isinstance(value, UploadFile):
                 if field in uploads:
                     raise Unprocessable(f"{field} given twice", field=field)
-                uploads[field] = Upload(field, value.filename, value.content_type, value.file)
+                uploads[field] = value
             elif field in TABLES:
                 raise Unprocessable(f"{field} must be a file", field=field)
             else:
                 raise Unprocessable(
-                    f"unknown form field {field!r}: expected customers, rms, branches, name",
+                    f"unknown form field {field!r}: expected customers, rms, branches, name, "
+                    "policy",
                     field=field,
                 )
         for required in ("customers", "rms"):
             if required not in uploads:
                 raise Unprocessable(f"the {required} file is required", field=required)
-        return await run_in_threadpool(validate_uploads, uploads), name
+
+        def work() -> ParsedBank:
+            with tempfile.TemporaryDirectory(prefix="rmalloc-upload-") as tmp:
+                paths = {
+                    t: str(spool_upload(Upload(t, u.filename, u.content_type, u.file), Path(tmp)))
+                    for t, u in uploads.items()
+                }
+                return run_parse(parse_files, paths, policy, name, limits=_limits(settings))
+
+        return await run_in_threadpool(work)
 
 
-async def _from_json(request: Request, max_rows: int) -> tuple[Instance, str | None]:
+async def _from_json(request: Request, settings: Settings) -> ParsedBank:
     raw = await request.body()
-    try:
-        body = DatasetCreate.model_validate_json(raw)
-    except ValidationError as exc:
-        errors = [{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors()]
-        raise RequestValidationError(errors) from None
-    tables: dict[str, list[Any] | None] = {
-        "customers": body.customers,
-        "rms": body.rms,
-        "branches": body.branches,
-    }
-    for table, records in tables.items():
-        if records is not None and len(records) > max_rows:
-            raise Unprocessable(f"{table}: more than {max_rows} records", field=table)
-
-    def build() -> Instance:
-        frames = {
-            table: None
-            if records is None
-            else records_frame([r.model_dump(exclude_unset=True) for r in records])
-            for table, records in tables.items()
-        }
-        return validate_frames(frames)
-
-    return await run_in_threadpool(build), body.name
+    return await run_in_threadpool(
+        run_parse, parse_json, raw, settings.max_json_rows, limits=_limits(settings)
+    )
 
 
 @router.post(
@@ -102,10 +115,12 @@ async def _from_json(request: Request, max_rows: int) -> tuple[Instance, str | N
     response_model=DatasetOut,
     summary="Upload a bank",
     description="Multipart files `customers`, `rms` (and optional `branches`), CSV or Parquet; "
-    "or a JSON body of records with the contract's field names. Validated on upload: 422 lists "
-    "every issue with its file, row and column.",
+    "or a JSON body of records with the contract's field names. Validated on upload as the "
+    "command line validates files, under the optional `policy` (overrides of policy v1): the "
+    "contract, and locks that cannot all hold. 422 lists every issue with its file, row, column "
+    "and value; 413 when the body, or what it inflates to, passes a size or time limit.",
     openapi_extra=_REQUEST_BODY,
-    responses=problems(401, 403, 413, 415, 422),
+    responses=problems(400, 401, 403, 413, 415, 422),
 )
 async def create_dataset(
     request: Request,
@@ -113,17 +128,26 @@ async def create_dataset(
     principal: Planner,
     datasets: DatasetsDep,
     settings: SettingsDep,
+    audit: AuditDep,
 ) -> DatasetOut:
     started = time.monotonic()
     ctype = request.headers.get("content-type", "").lower()
     if ctype.startswith("multipart/form-data"):
-        instance, name = await _from_multipart(request)
+        bank = await _from_multipart(request, settings)
     elif ctype.startswith("application/json") or ctype.endswith("+json"):
-        instance, name = await _from_json(request, settings.max_json_rows)
+        bank = await _from_json(request, settings)
     else:
         raise UnsupportedMediaType("send multipart/form-data files or an application/json body")
     ds = await run_in_threadpool(
-        datasets.save_instance, instance, name=name, created_by=principal.key_id
+        datasets.add,
+        bank.tables,
+        n_customers=bank.n_customers,
+        n_rms=bank.n_rms,
+        n_branches=bank.n_branches,
+        branches_given=bank.branches_given,
+        sha256=bank.sha256,
+        name=bank.name,
+        created_by=principal.key_id,
     )
     log.info(
         "dataset stored",
@@ -136,6 +160,13 @@ async def create_dataset(
             "seconds": round(time.monotonic() - started, 3),
             "key_id": principal.key_id,
         },
+    )
+    audit.record(
+        principal.key_id,
+        "dataset.upload",
+        "dataset",
+        ds.id,
+        detail={"customers": ds.n_customers, "rms": ds.n_rms, "sha256": ds.sha256},
     )
     response.headers["Location"] = f"/v1/datasets/{ds.id}"
     return dataset_out(ds)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from api.deps import DatasetsDep, JobsDep, Planner, PlansDep, PoliciesDep, SettingsDep, Viewer
+from api.csvsafe import to_safe_csv
+from api.deps import (
+    AuditDep,
+    DatasetsDep,
+    JobsDep,
+    Planner,
+    PlansDep,
+    PoliciesDep,
+    ReviewsDep,
+    SettingsDep,
+    Viewer,
+)
 from api.errors import NotFound
 from api.routers import problems
-from api.schemas import JobCreate, JobList, JobOut, JobStatus, PlanOut
+from api.schemas import Explanation, JobCreate, JobList, JobOut, JobStatus, PlanOut
 from api.services.params import JobParams, time_limit_within
 from api.views import job_out
 
@@ -35,6 +45,7 @@ def create_job(
     datasets: DatasetsDep,
     jobs: JobsDep,
     policies: PoliciesDep,
+    audit: AuditDep,
 ) -> JobOut:
     datasets.check_reference(body.dataset_id)
     time_limit = time_limit_within(
@@ -48,6 +59,7 @@ def create_job(
         max_queued=settings.max_queued,
         created_by=principal.key_id,
     )
+    audit.record(principal.key_id, "job.submit", "job", job.id, detail={"kind": job.kind})
     log.info(
         "job queued",
         extra={"job_id": job.id, "dataset_id": job.dataset_id, "key_id": principal.key_id},
@@ -97,8 +109,10 @@ def cancel_job(job_id: str, principal: Planner, jobs: JobsDep) -> JobOut:
     "/{job_id}/plan",
     response_model=PlanOut,
     summary="The plan of a job",
-    description="`format=csv` gives plan.csv (contract columns first); `json` the records "
-    "and the KPIs.",
+    description="`format=csv` gives plan.csv (contract columns first; spreadsheet-safe: a text "
+    "cell starting with = + - @ gets a leading '); `json` one page of records (`limit`, "
+    "`offset`, `total`) and the KPIs. Answers are gzipped for clients that accept it. A key "
+    "scoped to a branch gets the rows of its subtree's customers only.",
     responses={
         **problems(401, 403, 404, 409, 422),
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
@@ -106,42 +120,72 @@ def cancel_job(job_id: str, principal: Planner, jobs: JobsDep) -> JobOut:
 )
 def get_plan(
     job_id: str,
-    _: Viewer,
+    principal: Viewer,
     jobs: JobsDep,
     plans: PlansDep,
+    reviews: ReviewsDep,
     format: Literal["json", "csv"] = "json",
+    limit: Annotated[int, Query(ge=1, le=1_000_000)] = 10_000,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> Any:
     job = jobs.require(job_id)
     table = plans.table(job)  # 409 while there is none
+    scope = reviews.scope(job, principal)
+    if scope is not None:
+        table = scope.filter(table)
     if format == "csv":
-        buf = io.StringIO()
-        table.to_csv(buf, index=False)
         return PlainTextResponse(
-            buf.getvalue(),
+            to_safe_csv(table),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="plan-{job.id}.csv"'},
         )
-    records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
-    return PlanOut(job_id=job.id, status=job.status, kpis=job.kpis, assignments=records)  # type: ignore[arg-type]
+    page = table.iloc[offset : offset + limit]
+    records = page.astype(object).where(page.notna(), None).to_dict(orient="records")
+    return PlanOut(
+        job_id=job.id,
+        status=job.status,  # type: ignore[arg-type]
+        kpis=job.kpis,  # type: ignore[arg-type]
+        total=len(table),
+        limit=limit,
+        offset=offset,
+        assignments=records,  # type: ignore[arg-type]
+    )
 
 
 @router.get(
     "/{job_id}/customers/{customer_id}",
     summary="Explain one customer's assignment",
     description="The customer's row of the plan, the rules that bound, the eligibility funnel, "
-    "and the alternatives: each eligible RM with its load and room, and nearby ineligible RMs "
-    "with the rule each breaks.",
-    response_model=dict[str, Any],
+    "and the alternatives, closest first: the chosen RM, eligible RMs with room, nearest in the "
+    "branch tree and least loaded, then nearby ineligible RMs with the rule each breaks. "
+    "`alternatives` (default 10) says how many to list; `alternatives_total` counts them all.",
+    response_model=Explanation,
     responses=problems(401, 403, 404, 409),
 )
 def explain_customer(
-    job_id: str, customer_id: str, _: Viewer, jobs: JobsDep, plans: PlansDep
+    job_id: str,
+    customer_id: str,
+    principal: Viewer,
+    jobs: JobsDep,
+    plans: PlansDep,
+    reviews: ReviewsDep,
+    alternatives: Annotated[int, Query(ge=0, le=100_000)] = 10,
 ) -> Any:
-    plan = plans.plan(jobs.require(job_id))  # 409 while there is none
+    job = jobs.require(job_id)
+    plan = plans.plan(job)  # 409 while there is none
+    missing = NotFound(f"no customer {customer_id!r} in the plan of job {job_id}")
+    scope = reviews.scope(job, principal)
+    if scope is not None and not scope.has_customer(customer_id):
+        raise missing
     try:
-        return plan.explain(customer_id)
+        out = plan.explain(customer_id, limit=None if scope is not None else alternatives)
     except KeyError:
-        raise NotFound(f"no customer {customer_id!r} in the plan of job {job_id}") from None
+        raise missing from None
+    if scope is not None:  # RMs outside the subtree are not the scoped caller's to see
+        seen = [a for a in out["alternatives"] if a["chosen"] or a["rm_id"] in scope.rms]
+        out["alternatives_total"] = len(seen)
+        out["alternatives"] = seen[:alternatives]
+    return out
 
 
 @router.get(
@@ -153,14 +197,22 @@ def explain_customer(
     response_model=dict[str, list[dict[str, Any]]],
     responses=problems(401, 403, 404, 409),
 )
-def get_report(job_id: str, _: Viewer, jobs: JobsDep, plans: PlansDep) -> Any:
+def get_report(
+    job_id: str, principal: Viewer, jobs: JobsDep, plans: PlansDep, reviews: ReviewsDep
+) -> Any:
     from allocator.quarter_report import quarter_report
 
-    report = quarter_report(plans.plan(jobs.require(job_id)))
-    return {
-        name: table.astype(object).where(table.notna(), None).to_dict(orient="records")
-        for name, table in report.items()
-    }
+    job = jobs.require(job_id)
+    report = quarter_report(plans.plan(job))
+    scope = reviews.scope(job, principal)
+    out = {}
+    for name, table in report.items():
+        if scope is not None:  # a scoped caller reads the rows of its subtree only
+            for column in ("customer_id", "rm_id", "branch_id"):
+                if column in table.columns:
+                    table = scope.filter(table, column)
+        out[name] = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    return out
 
 
 @router.get(
@@ -169,8 +221,13 @@ def get_report(job_id: str, _: Viewer, jobs: JobsDep, plans: PlansDep) -> Any:
     response_class=Response,
     responses={**problems(401, 403, 404, 409), 200: {"content": {"image/png": {}}}},
 )
-def get_report_chart(job_id: str, _: Viewer, jobs: JobsDep, plans: PlansDep) -> Response:
+def get_report_chart(
+    job_id: str, principal: Viewer, jobs: JobsDep, plans: PlansDep, reviews: ReviewsDep
+) -> Response:
     from allocator.quarter_report import chart_png, quarter_report
 
-    report = quarter_report(plans.plan(jobs.require(job_id)))
+    job = jobs.require(job_id)
+    if reviews.scope(job, principal) is not None:
+        raise NotFound("the bank-wide chart is not shown to a key scoped to a branch")
+    report = quarter_report(plans.plan(job))
     return Response(chart_png(report), media_type="image/png")

@@ -9,10 +9,11 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import DatasetsDep, PlansDep, PoliciesDep, Viewer
-from api.errors import NotImplementedYet
+from api.errors import NotFound, NotImplementedYet, Unprocessable
 from api.ingest import records_frame
 from api.routers import problems
-from api.schemas import RecommendationCreate, RecommendationOut
+from api.schemas import Recommendation, RecommendationCreate, RecommendationOut
+from api.scope import branch_scope
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
@@ -41,6 +42,15 @@ async def recommend_rms(
     datasets.check_reference(body.dataset_id)
     policy = policies.load(body.policy)
     customer = records_frame([body.customer.model_dump(exclude_unset=True)]).iloc[0].to_dict()
+    customer_id = str(customer.get("customer_id") or "")
+    if customer_id:
+        known = datasets.cached_instance(body.dataset_id).customers["customer_id"]
+        if (known == customer_id).any():
+            raise Unprocessable(
+                f"{customer_id!r} is a customer of this bank already: recommendations are for a "
+                "new customer (an existing one changes RM through a re-solve)",
+                field="customer.customer_id",
+            )
 
     def work() -> tuple[list[dict[str, Any]], str | None]:
         plan_job = plans.latest_job(body.dataset_id) if body.policy is None else None
@@ -50,10 +60,27 @@ async def recommend_rms(
         return list(out), plan_job.id if plan_job is not None else None
 
     recommendations, plan_job_id = await run_in_threadpool(work)
+    if principal.branch_id is not None:  # a branch head recommends within its subtree
+        scope = branch_scope(datasets.cached_instance(body.dataset_id), principal.branch_id)
+        if str(customer.get("branch_id") or "") not in scope.branches:
+            raise NotFound(f"no branch {customer.get('branch_id')!r} in your scope")
+        recommendations = [r for r in recommendations if r.get("rm_id") in scope.rms]
     log.info(
         "recommendation",
         extra={"dataset_id": body.dataset_id, "k": body.k, "plan_job_id": plan_job_id},
     )
+    qualified = sum(1 for r in recommendations if r.get("rm_id") and r.get("fits", True))
+    note = None
+    if qualified < body.k:
+        note = (
+            f"only {qualified} RM(s) qualify (eligible, with room for the customer) of the "
+            f"{body.k} asked for"
+        )
     return RecommendationOut(
-        dataset_id=body.dataset_id, plan_job_id=plan_job_id, recommendations=recommendations
+        dataset_id=body.dataset_id,
+        plan_job_id=plan_job_id,
+        recommendations=[Recommendation.model_validate(r) for r in recommendations],
+        requested=body.k,
+        qualified=qualified,
+        note=note,
     )

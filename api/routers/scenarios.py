@@ -7,10 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from allocator.policy import Policy
 from api.deps import DatasetsDep, JobsDep, Planner, PoliciesDep, SettingsDep
 from api.errors import NotImplementedYet, Unprocessable
 from api.routers import problems
 from api.schemas import JobOut, ScenarioCreate
+from api.services.datasets import DatasetService
 from api.services.params import JobParams, time_limit_within
 from api.views import job_out
 
@@ -21,8 +23,15 @@ router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
 _SERVER_ONLY = ("baseline", "sweep")
 
 
-def _check_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    """Validate a scenario spec for a run against a dataset (422 listing every problem)."""
+def _check_spec(
+    spec: dict[str, Any], datasets: DatasetService, dataset_id: str, policy: Policy
+) -> dict[str, Any]:
+    """Validate a scenario spec for a run against a dataset (422 listing every problem).
+
+    The edits are applied to the dataset's bank here, at submission (a dry run: edits are
+    pure and cheap next to a solve), so an edit naming an RM the bank does not have, or an
+    edited bank that breaks the contract, is a 422 now rather than a failed job later.
+    """
     try:
         from scenarios.spec import load_spec
     except ImportError:
@@ -41,6 +50,9 @@ def _check_spec(spec: dict[str, Any]) -> dict[str, Any]:
             field="spec.salaries",
         )
     parsed = load_spec({**spec, "baseline": "sample"})  # InputError -> 422 with every issue
+    from scenarios.edits import apply_edits
+
+    apply_edits(datasets.load_instance(dataset_id, policy), policy, parsed.edits, seed=parsed.seed)
     out = parsed.to_dict()
     out.pop("baseline", None)
     return out
@@ -67,13 +79,13 @@ def create_scenario(
     policies: PoliciesDep,
 ) -> JobOut:
     datasets.check_reference(body.dataset_id)
-    spec = _check_spec(body.spec)
+    policy = policies.load(body.policy)
+    spec = _check_spec(body.spec, datasets, body.dataset_id, policy)
     time_limit = time_limit_within(
         body.time_limit or spec.get("time_limit"),
         default=settings.default_time_limit,
         maximum=settings.max_time_limit,
     )
-    policies.load(body.policy)
     params = body.solve_params(time_limit=time_limit, spec_seed=int(spec.get("seed") or 0))
     job = jobs.submit(
         JobParams(params, policy=body.policy, spec=spec, seed_from_spec=body.seed is None),

@@ -1,8 +1,10 @@
 """The web page for branch heads and HR planners: ``GET /`` and ``GET /ui``.
 
 The page is static (``api/static/``: plain HTML, CSS and JavaScript, no build step, nothing
-fetched from elsewhere) and needs no key; it calls the ``/v1`` API with the key the user types,
-which the browser keeps in ``sessionStorage``. Only the files named in :data:`ASSETS` are served
+fetched from elsewhere; two small libraries are vendored under ``static/vendor``, pinned, with
+their licences: Grid.js for tables with paging and sorting, Chart.js for charts) and needs no
+key; it calls the ``/v1`` API with the key the user types, which the browser keeps in
+``sessionStorage``. Only the files named in :data:`ASSETS` are served
 (no path from the request reaches the file system), and none of these routes is in the OpenAPI
 schema.
 """
@@ -18,11 +20,19 @@ from api.errors import NotFound
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
-#: file name -> media type: everything the page loads besides itself
+#: file name -> media type: everything the page (and /docs) loads besides itself. Only these
+#: are served; vendored libraries are pinned copies, each with its licence beside it.
 ASSETS = {
     "app.js": "text/javascript; charset=utf-8",
+    "review.js": "text/javascript; charset=utf-8",
+    "views.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
+    "vendor/gridjs/gridjs.umd.js": "text/javascript; charset=utf-8",
+    "vendor/gridjs/mermaid.min.css": "text/css; charset=utf-8",
+    "vendor/chartjs/chart.umd.min.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
+    "vendor/swagger-ui/swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "vendor/swagger-ui/swagger-ui.css": "text/css; charset=utf-8",
 }
 
 #: The page loads nothing but its own files and talks to nothing but this service; it is not
@@ -49,7 +59,7 @@ def page() -> FileResponse:
     )
 
 
-@router.get("/ui/{name}", summary="A file of the web page")
+@router.get("/ui/{name:path}", summary="A file of the web page")
 def asset(name: str) -> FileResponse:
     media_type = ASSETS.get(name)
     if media_type is None:

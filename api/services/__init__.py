@@ -16,6 +16,9 @@ is :func:`api.errors.install`.
 :mod:`.policies`          job policies, parsed once per process
 :mod:`.keys`              API keys
 :mod:`.workers`           worker heartbeats
+:mod:`.audit`             the append-only audit log
+:mod:`.lifecycle`         plan lifecycle (draft .. superseded) and the RM history
+:mod:`.reviews`           a plan's moves, decisions on them, re-solves honouring them
 ========================  ===========================================================
 """
 
@@ -25,11 +28,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from api.services.audit import AuditService
 from api.services.datasets import DatasetService
 from api.services.jobs import JobService
 from api.services.keys import KeyService
+from api.services.lifecycle import LifecycleService
 from api.services.plans import PlanService
 from api.services.policies import PolicyCache
+from api.services.reviews import ReviewService
 from api.services.session import Database
 from api.services.workers import WorkerService
 
@@ -50,6 +56,9 @@ class Services:
     keys: KeyService
     workers: WorkerService
     policies: PolicyCache
+    audit: AuditService
+    lifecycle: LifecycleService
+    reviews: ReviewService
 
     @classmethod
     def from_engine(cls, engine: Engine) -> Services:
@@ -57,14 +66,21 @@ class Services:
         db = Database(engine)
         datasets = DatasetService(db)
         policies = PolicyCache()
+        jobs = JobService(db)
+        plans = PlanService(db, datasets, policies)
+        audit = AuditService(db)
+        lifecycle = LifecycleService(db, datasets, plans, audit)
         return cls(
             db=db,
             datasets=datasets,
-            jobs=JobService(db),
-            plans=PlanService(db, datasets, policies),
+            jobs=jobs,
+            plans=plans,
             keys=KeyService(db),
             workers=WorkerService(db),
             policies=policies,
+            audit=audit,
+            lifecycle=lifecycle,
+            reviews=ReviewService(db, datasets, plans, jobs, lifecycle, policies, audit),
         )
 
     @property
@@ -73,11 +89,14 @@ class Services:
 
 
 __all__ = [
+    "AuditService",
     "DatasetService",
     "JobService",
     "KeyService",
+    "LifecycleService",
     "PlanService",
     "PolicyCache",
+    "ReviewService",
     "Services",
     "WorkerService",
 ]

@@ -188,6 +188,19 @@ class DatasetService:
             from_parquet(tables["customers"]), from_parquet(tables["rms"]), branches, policy=policy
         )
 
+    def subtrees(self, branch_id: str, *, limit: int = 50) -> set[str]:
+        """Every branch below ``branch_id`` in the newest ``limit`` banks that have it (a key
+        scoped to a branch reads audit entries of these branches)."""
+        from api.scope import subtree
+
+        out: set[str] = set()
+        for ds in self.page(limit=limit):
+            try:
+                out |= subtree(self.cached_instance(ds.id).branches, branch_id)
+            except Exception:  # a bank that no longer loads under policy v1: skip it
+                continue
+        return out
+
     def cached_instance(self, dataset_id: str) -> Instance:
         """:meth:`load_instance` under policy v1, from the cache of the last few used (a
         dataset never changes, so an entry never goes stale)."""

@@ -75,3 +75,7 @@ class QueueFullError(ServiceError):
     def __init__(self, queued: int, max_queued: int):
         self.queued, self.max_queued = queued, max_queued
         super().__init__(f"{queued} jobs are queued (limit {max_queued}); retry later")
+
+
+class ForbiddenError(ServiceError):
+    """The caller may not do this, whatever its role (a 403): approving one's own proposal."""

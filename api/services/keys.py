@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from api.auth import NewKey, Principal, Role, generate_key, hash_secret, key_from_token, split_token
 from api.models import ApiKey, utcnow
-from api.services.errors import LastAdminKeyError, NotFoundError
+from api.services.errors import InvalidParameterError, LastAdminKeyError, NotFoundError
 from api.services.session import Database
 
 #: compared against when a key id is unknown, so unknown ids and wrong secrets take equal time
@@ -33,19 +33,52 @@ class KeyService:
     def __init__(self, db: Database):
         self.db = db
 
-    def add(self, key_id: str, secret_sha256: str, role: str, name: str | None) -> ApiKey:
+    def add(
+        self,
+        key_id: str,
+        secret_sha256: str,
+        role: str,
+        name: str | None,
+        branch_id: str | None = None,
+    ) -> ApiKey:
         """Store a key's record (its hash, never its secret)."""
         key = ApiKey(
-            id=key_id, secret_sha256=secret_sha256, role=role, name=name, created_at=utcnow()
+            id=key_id,
+            secret_sha256=secret_sha256,
+            role=role,
+            name=name,
+            created_at=utcnow(),
+            branch_id=branch_id,
         )
         with self.db.writing() as s:
             s.add(key)
         return key
 
-    def create(self, role: Role | str, name: str | None = None) -> NewKey:
-        """Make a key, store its hash, and return it: the only time its token exists."""
+    def create(
+        self, role: Role | str, name: str | None = None, branch_id: str | None = None
+    ) -> NewKey:
+        """Make a key, store its hash, and return it: the only time its token exists.
+
+        Parameters
+        ----------
+        role
+            What the key may do.
+        name
+            The person (or system) it is for: two keys of one name are one person to the
+            four-eyes rule.
+        branch_id
+            Scope the key to this branch's subtree (``None``: the whole bank). An admin key
+            manages keys for everyone and cannot be scoped.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a scoped admin key.
+        """
+        if branch_id is not None and Role(role) is Role.admin:
+            raise InvalidParameterError("branch_id", "an admin key cannot be scoped to a branch")
         new = generate_key()
-        self.add(new.key_id, new.secret_sha256, Role(role).value, name)
+        self.add(new.key_id, new.secret_sha256, Role(role).value, name, branch_id)
         return new
 
     def install(self, token: str, role: Role | str, name: str | None = None) -> NewKey | None:
@@ -119,4 +152,4 @@ class KeyService:
             return None
         if not hmac.compare_digest(presented, key.secret_sha256) or key.revoked_at is not None:
             return None
-        return Principal(key.id, Role(key.role))
+        return Principal(key.id, Role(key.role), key.name, key.branch_id)

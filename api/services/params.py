@@ -120,12 +120,17 @@ class JobParams:
     seed_from_spec : bool
         The client gave no seed for a scenario: the spec's seed is used, and ``null`` is stored
         (``params.seed`` is then only a placeholder).
+    review : mapping, optional
+        A re-solve with reviewers' decisions (:meth:`api.services.reviews.ReviewService.resolve`):
+        the plan it came from (``source_job_id``, the solve's warm start) and the accepted and
+        rejected moves, by which the worker restates the plan in terms of the real book.
     """
 
     params: SolveParams
     policy: Mapping[str, Any] | None = None
     spec: Mapping[str, Any] | None = None
     seed_from_spec: bool = False
+    review: Mapping[str, Any] | None = None
 
     @property
     def kind(self) -> str:
@@ -138,6 +143,8 @@ class JobParams:
         solve = self.params.to_dict()
         out: dict[str, Any] = {} if self.spec is None else {"spec": dict(self.spec)}
         out["policy"] = None if self.policy is None else dict(self.policy)
+        if self.review is not None:
+            out["review"] = dict(self.review)
         for name in CLIENT_FIELDS:
             if name in _ALWAYS_STORED or solve[name] != _DEFAULTS[name]:
                 out[name] = solve[name]
@@ -162,6 +169,7 @@ class JobParams:
             policy=data.get("policy"),
             spec=spec,
             seed_from_spec=spec is not None and data.get("seed") is None,
+            review=data.get("review"),
         )
 
     def for_worker(self, *, workers: int) -> SolveParams:

@@ -24,7 +24,7 @@ from allocator.solution import Solution, SolutionStatus, StageResult, Terminatio
 from api.ingest import from_parquet
 from api.models import Job, JobPlan
 from api.services.datasets import DatasetService
-from api.services.errors import NoPlanError
+from api.services.errors import NoPlanError, NotFoundError
 from api.services.jobs import CANCELLED, DONE, FINAL
 from api.services.policies import PolicyCache
 from api.services.session import Database
@@ -94,6 +94,22 @@ class PlanService:
         self.cache_size = cache_size
         self._plans: OrderedDict[str, Plan] = OrderedDict()
         self._lock = threading.Lock()
+
+    def require_job(self, job_id: str) -> Job:
+        """The job ``job_id`` (:class:`NotFoundError` when there is none)."""
+        with self.db.reading() as s:
+            job = s.get(Job, job_id)
+        if job is None:
+            raise NotFoundError("job", job_id)
+        return job
+
+    @staticmethod
+    def dataset_of(job: Job) -> str:
+        """The bank a job's plan is a plan of: a scenario's edited bank, else the job's."""
+        result = job.result or {}
+        if job.kind == "scenario" and result.get("derived_dataset_id"):
+            return str(result["derived_dataset_id"])
+        return job.dataset_id
 
     def data(self, job_id: str) -> bytes | None:
         """The stored plan table of a job (Parquet bytes), or ``None``."""

@@ -143,6 +143,26 @@
     append(node, content);
   }
 
+  // -- what the other scripts of the page share (review.js, views.js) ----------------------------
+
+  var ROLES = ["viewer", "planner", "approver", "admin"];
+  var listeners = {};
+  function on(name, fn) { (listeners[name] = listeners[name] || []).push(fn); }
+  function emit(name, value) { (listeners[name] || []).forEach(function (fn) { fn(value); }); }
+  /** Whether the connected key has role `role` or higher. */
+  function can(role) {
+    var me = state.me;
+    return !!me && ROLES.indexOf(me.role) >= ROLES.indexOf(role);
+  }
+  /** Show write controls only to keys that may use them: data-min-role="planner" etc. */
+  function applyRole() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-min-role]"), function (node) {
+      node.hidden = !can(node.getAttribute("data-min-role"));
+    });
+    var me = state.me;
+    $("key-role").textContent = me ? me.role + (me.branch_id ? " · branch " + me.branch_id : "") : "";
+  }
+
   // -- the API ----------------------------------------------------------------------------------
 
   function ApiError(status, problem, headers) {
@@ -264,12 +284,19 @@
   function connect(key) {
     state.key = key;
     banner("", null);
-    return api("v1/datasets?limit=1000", { quiet401: true }).then(function (list) {
+    return Promise.all([
+      api("v1/datasets?limit=1000", { quiet401: true }),
+      api("v1/keys/me", { quiet401: true }),
+    ]).then(function (both) {
+      var list = both[0];
+      state.me = both[1];
       sessionStorage.setItem(KEY_STORE, key);
       $("api-key").value = "";
       showConnected(true);
+      applyRole();
       setDatasets(list.items);
       loadJobs();
+      emit("connected", state.me);
     }, function (err) {
       state.key = "";
       sessionStorage.removeItem(KEY_STORE);
@@ -281,6 +308,8 @@
 
   function forget() {
     stopPolling();
+    emit("forget");
+    state.me = null;
     state.key = "";
     state.job = null;
     state.plan = null;
@@ -534,7 +563,7 @@
       bar.value = FINAL[job.status] ? 1 : (limit && seconds ? Math.min(seconds / limit, 1) : 0);
     }
     var cancel = $("job-cancel");
-    cancel.hidden = !!FINAL[job.status];
+    cancel.hidden = !!FINAL[job.status] || !can("planner");
     cancel.disabled = !!job.cancel_requested;
     cancel.textContent = job.cancel_requested ? "Stopping…" : "Cancel job";
     $("job-view-plan").hidden = !job.has_plan || !FINAL[job.status];
@@ -573,6 +602,7 @@
     return api("v1/jobs?limit=15").then(function (list) {
       say($("jobs-msg"), "", "");
       renderJobs(list.items);
+      emit("jobs", list.items);
     }, function (err) { say($("jobs-msg"), "error", describeError(err)); });
   }
 
@@ -623,7 +653,7 @@
     $("plan-sub").textContent = "job " + shortId(job.id) + " · " + datasetName(job.dataset_id);
     $("plan-csv").href = "v1/jobs/" + encodeURIComponent(job.id) + "/plan?format=csv";
     $("plan-csv").setAttribute("download", "plan-" + job.id + ".csv");
-    return api("v1/jobs/" + encodeURIComponent(job.id) + "/plan").then(function (plan) {
+    return api("v1/jobs/" + encodeURIComponent(job.id) + "/plan?limit=1000000").then(function (plan) {
       if (state.job && state.job.id !== job.id) return;
       state.plan = { jobId: job.id, kpis: plan.kpis || {}, rows: plan.assignments || [] };
       say($("plan-msg"), "", "");
@@ -631,6 +661,7 @@
       setupFilters();
       applyFilter();
       $("kpis").hidden = false;
+      emit("plan", job);
     }, function (err) { say($("plan-msg"), "error", describeError(err)); });
   }
 
@@ -651,7 +682,7 @@
       fmtPct(coverage) + " of those served one-to-one; " + fmtInt(sc.pooled || 0) + " of " +
       fmtInt(k.customers) + " are pooled", toneOf(coverage)));
     var value = k.cover_value_max ? k.cover_value / k.cover_value_max : 1;
-    tiles.appendChild(tile("Cover value", fmtPct(value), "",
+    tiles.appendChild(tile("Value of customers served", fmtPct(value), "",
       fmtInt(k.cover_value) + " of " + fmtInt(k.cover_value_max) + " priority points", toneOf(value)));
     var reasons = k.unassigned_reasons || {};
     var reasonText = Object.keys(reasons).map(function (r) { return r.replace(/_/g, " ") + ": " + reasons[r]; }).join("; ");
@@ -1006,10 +1037,22 @@
       if (state.explainReturn && document.contains(state.explainReturn)) state.explainReturn.focus();
     });
 
+    $("details-switch").addEventListener("change", function (e) {
+      document.body.classList.toggle("show-details", e.target.checked);
+    });
+
     var saved = sessionStorage.getItem(KEY_STORE);
     if (saved) connect(saved);
     else showConnected(false);
   }
+
+  window.RMA = {
+    $: $, el: el, clear: clear, say: say, api: api, ApiError: ApiError,
+    describeError: describeError, fmtInt: fmtInt, fmtNum: fmtNum, fmtPct: fmtPct,
+    fmtDate: fmtDate, shortId: shortId, plural: plural, datasetName: datasetName,
+    tierLabel: tierLabel, state: state, on: on, emit: emit, can: can, watchJob: watchJob,
+    loadJobs: loadJobs, loadDatasets: loadDatasets, FINAL: FINAL,
+  };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

@@ -1,19 +1,24 @@
-"""``rmalloc allocate``: the batch allocation of a bank, files in, plan out."""
+"""``rmalloc allocate``: the batch allocation of a bank, files in, plan out.
+
+The plan is written in the format its suffix names (``plan.csv``, ``plan.parquet``,
+``plan.xlsx``); every output path is checked before the solve starts (:mod:`rmalloc.outputs`).
+While the solver runs, a live line on the terminal shows the stage, the best plan so far, its
+bound and the time (:mod:`rmalloc.progress`); ``--quiet`` or a non-terminal stderr turns it off.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from allocator.backends import Progress, SolveControl
-from rmalloc.commands._bank import add_bank_arguments, bank_sources
+from allocator.backends import SolveControl
+from allocator.io import write_table
+from rmalloc.commands._bank import add_bank_arguments, load_bank
 from rmalloc.exits import EXIT_BAD_INPUT
+from rmalloc.outputs import check_folder, check_json_path, check_table_path, write_json
+from rmalloc.progress import LiveProgress, wanted
 
 if TYPE_CHECKING:
     from allocator.params import SolveParams
@@ -23,11 +28,16 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "allocate",
         help="allocate customers to RMs and write the plan",
-        description="Allocate customers to RMs under a policy; write plan.csv (and KPIs).",
+        description="Allocate customers to RMs under a policy; write the plan (and KPIs).",
     )
     add_bank_arguments(p)
-    p.add_argument("--out", type=Path, required=True, help="plan CSV to write")
-    p.add_argument("--kpis", type=Path, help="also write the KPIs as JSON")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="the plan to write: .csv (spreadsheet-safe), .parquet/.pq or .xlsx, by suffix",
+    )
+    p.add_argument("--kpis", type=Path, help="also write the KPIs as JSON (a .json file)")
     p.add_argument(
         "--report",
         type=Path,
@@ -46,7 +56,7 @@ def register(sub: Any) -> None:
     p.add_argument("--workers", type=int, help="solver threads (default 2)")
     p.add_argument("--backend", help="auto, milp, cpsat, flow, lns, greedy, ... (default auto)")
     p.add_argument("--json", action="store_true", help="print the KPIs as JSON, not a table")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress)")
     p.set_defaults(func=run)
 
 
@@ -54,24 +64,29 @@ def run(args: argparse.Namespace) -> int:
     from allocator import allocate
     from allocator.kpis import kpi_table
 
-    customers, rms, branches = bank_sources(args)
+    check_table_path(args, "--out", args.out)
+    check_json_path(args, "--kpis", args.kpis)
+    check_folder(args, "--report", args.report)
     try:
         params = solve_params(args)
     except ValueError as exc:
         print(f"rmalloc allocate: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     control = SolveControl()
-    bar = _ProgressBar(params.time_limit, enabled=not args.quiet and sys.stderr.isatty())
-    control.on_progress = bar.update
-    with bar:
-        plan = allocate(customers, rms, branches, args.policy, control=control, params=params)
+    live = LiveProgress(params.time_limit, enabled=wanted(args.quiet), label="allocate")
+    control.on_progress = live.update
+    with live:
+        live.phase("reading the bank")
+        instance, policy = load_bank(args)
+        live.phase("compiling")
+        plan = allocate(instance, policy=policy, control=control, params=params)
     if not args.quiet:
         _warn_leavers(plan)
-    _atomic_write(args.out, plan.to_csv() or "")
-    if plan.has_roles:  # coverage.csv beside plan.csv (contract v1.1)
-        _atomic_write(args.out.with_name("coverage.csv"), plan.coverage.to_csv(index=False))
+    plan.write(args.out)
+    if plan.has_roles:  # coverage.csv beside plan.csv (contract v1.1), in the plan's format
+        write_table(plan.coverage, args.out.with_name("coverage" + args.out.suffix))
     if args.kpis:
-        _atomic_write(args.kpis, plan.kpis_json())
+        write_json(args.kpis, plan.kpis_json())
     if args.report:
         from allocator.quarter_report import write_quarter_report
 
@@ -120,19 +135,6 @@ def _warn_leavers(plan: Any) -> None:
         )
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file and a rename, so a failure never leaves a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _print_table(rows: list[tuple[str, str]]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -143,37 +145,3 @@ def _print_table(rows: list[tuple[str, str]]) -> None:
     for label, value in rows:
         table.add_row(label, value)
     Console().print(table)
-
-
-class _ProgressBar:
-    """A time bar on stderr while the solver runs, showing the stage and the best objective."""
-
-    def __init__(self, limit: float, enabled: bool):
-        self.limit = limit
-        self.enabled = enabled
-        self.text = "compiling"
-        self._stop = threading.Event()
-
-    def update(self, progress: Progress) -> None:
-        self.text = f"{progress.stage}: {progress.objective:.6g} (bound {progress.bound:.6g})"
-
-    def __enter__(self) -> _ProgressBar:
-        if self.enabled:
-            self._thread = threading.Thread(target=self._run, daemon=True)
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self.enabled:
-            self._thread.join()
-
-    def _run(self) -> None:
-        from tqdm import tqdm
-
-        t0 = time.monotonic()
-        with tqdm(total=round(self.limit, 1), unit="s", file=sys.stderr, leave=False) as bar:
-            while not self._stop.wait(0.25):
-                bar.n = round(min(time.monotonic() - t0, self.limit), 1)
-                bar.set_description(self.text, refresh=False)
-                bar.refresh()

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rmalloc.commands._bank import add_bank_arguments, bank_sources
+from rmalloc.commands._bank import add_bank_arguments, load_bank, read_options
 
 #: violations listed by the text report (``--json`` lists them all)
 SHOWN = 20
@@ -40,13 +40,13 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def read_plan(path: Path) -> Any:
+def read_plan(path: Path, limits: Any = None, csv_options: Any = None) -> Any:
     """The plan file as text columns, blank lines dropped; :class:`InputError` naming the file
     when it cannot be read or lacks a column of the contract."""
     from allocator.checker import require_plan_columns
     from allocator.io import read_table
 
-    plan = read_table(path, name=path.name)
+    plan = read_table(path, name=path.name, limits=limits, csv_options=csv_options)
     require_plan_columns(plan, source=path.name)
     # read_table keeps blank lines as rows of "" (to number rows like a spreadsheet); a plan's
     # blank line is no customer, so drop it rather than report an empty customer_id
@@ -56,20 +56,19 @@ def read_plan(path: Path) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from allocator.checker import check_plan, score_plan
-    from allocator.policy import load_policy
-    from allocator.validation import load_instance
 
-    customers, rms, branches = bank_sources(args)
-    policy = load_policy(args.policy)
-    instance = load_instance(customers, rms, branches, policy=policy)
-    plan = read_plan(args.plan)
+    instance, policy = load_bank(args)
+    limits, csv_options = read_options(args)
+    plan = read_plan(args.plan, limits, csv_options)
     # a plan of this product carries reason codes: each must hold (claims about the solve
     # itself need its report, which a plan file does not carry, and are skipped)
     coverage = None
     if args.coverage:
         from allocator.io import read_table
 
-        coverage = read_table(args.coverage, name=args.coverage.name)
+        coverage = read_table(
+            args.coverage, name=args.coverage.name, limits=limits, csv_options=csv_options
+        )
     report = check_plan(
         instance, plan, policy, reasons="reason_code" in plan.columns, coverage=coverage
     )

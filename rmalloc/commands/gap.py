@@ -109,8 +109,10 @@ def run(args: argparse.Namespace) -> int:
         bound = f", bound {b:g}"
     print(f"status {sol.status.value} ({sol.termination.value}){bound}, {seconds:.2f} s")
     if args.out is not None:
-        try:
-            args.out.write_text("".join(f"{int(a)}\n" for a in assignment))
+        from allocator.io import write_text_atomic
+
+        try:  # like every --out: the folder is created, the file replaced atomically
+            write_text_atomic(args.out, "".join(f"{int(a)}\n" for a in assignment))
         except OSError as exc:
             return _fail(f"cannot write {args.out}: {exc.strerror or exc}", EXIT_FAIL)
         print(f"assignment written to {args.out}")

@@ -51,9 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     """Review, write grades.csv, print a summary (and the effect)."""
+    from allocator.io import write_csv_safe
     from allocator.policy import load_policy
     from allocator.validation import load_instance
-    from scenarios.csvsafe import write_csv_safe
     from scenarios.grades import (
         grades_effect,
         load_performance,

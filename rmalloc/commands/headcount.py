@@ -13,7 +13,9 @@ import argparse
 import json
 from pathlib import Path
 
-from rmalloc.commands._bank import add_bank_arguments, bank_sources
+from rmalloc.commands._bank import add_bank_arguments, load_bank
+from rmalloc.outputs import check_folder, check_table_path, write_json
+from rmalloc.progress import LiveProgress, wanted
 
 EXIT_OK, EXIT_FAIL = 0, 1
 
@@ -75,48 +77,56 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="allocate with the hires, check the plan and re-plan any shortfall",
     )
-    p.add_argument("--out", type=Path, required=True, metavar="HIRES.csv", help="the hires")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="HIRES.csv",
+        help="the hires: .csv (spreadsheet-safe), .parquet/.pq or .xlsx, by suffix",
+    )
     p.add_argument(
         "--report",
         type=Path,
         metavar="DIR",
         help="also write checks_before.csv, checks_after.csv, required_rms.csv, summary.json",
     )
+    p.add_argument("--quiet", action="store_true", help="no progress line on the terminal")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Plan, write, print a summary."""
-    from allocator.policy import load_policy
-    from allocator.validation import load_instance
+    from allocator.io import write_csv_safe
     from scenarios.headcount import RULE_NAMES, plan_headcount, required_rms, write_hires
 
-    policy = load_policy(args.policy)
-    customers, rms, branches = bank_sources(args)
-    instance = load_instance(customers, rms, branches, policy=policy)
+    check_table_path(args, "--out", args.out)
+    check_folder(args, "--report", args.report)
     enforce = [r.strip() for r in args.enforce.split(",") if r.strip()]
     if enforce == ["all"]:
         enforce = list(RULE_NAMES)
-    plan = plan_headcount(
-        instance,
-        args.target,
-        policy=policy,
-        salaries=args.salaries,
-        staff=args.staff,
-        enforce=enforce,
-        rules=args.rules,
-        time_limit=args.time_limit,
-        verify=args.verify,
-    )
+    # no solver reports reach here: the line shows the phase and the time against the limit
+    with LiveProgress(args.time_limit, enabled=wanted(args.quiet), label="headcount") as live:
+        live.phase("reading the bank")
+        instance, policy = load_bank(args)
+        live.phase("planning hires (MILP)" + (", then verifying" if args.verify else ""))
+        plan = plan_headcount(
+            instance,
+            args.target,
+            policy=policy,
+            salaries=args.salaries,
+            staff=args.staff,
+            enforce=enforce,
+            rules=args.rules,
+            time_limit=args.time_limit,
+            verify=args.verify,
+        )
     write_hires(plan.hires, args.out)
     if args.report is not None:
-        args.report.mkdir(parents=True, exist_ok=True)
-        plan.checks_before.to_csv(args.report / "checks_before.csv", index=False)
-        plan.checks_after.to_csv(args.report / "checks_after.csv", index=False)
-        required_rms(instance, policy, plan.targets).to_csv(
-            args.report / "required_rms.csv", index=False
-        )
-        (args.report / "summary.json").write_text(json.dumps(plan.summary(), indent=2))
+        write_csv_safe(plan.checks_before, args.report / "checks_before.csv")
+        write_csv_safe(plan.checks_after, args.report / "checks_after.csv")
+        required = required_rms(instance, policy, plan.targets)
+        write_csv_safe(required, args.report / "required_rms.csv")
+        write_json(args.report / "summary.json", json.dumps(plan.summary(), indent=2))
     print(f"status {plan.status}: {plan.total_hires} hires, annual cost {plan.total_cost:,.0f}")
     for row in plan.expected.itertuples(index=False):
         print(

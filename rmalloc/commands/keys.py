@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-ROLES = ("viewer", "planner", "admin")
+ROLES = ("viewer", "planner", "approver", "admin")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,7 +28,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sub.required = True
     create = sub.add_parser("create", help="make a key and print it (last line)")
     create.add_argument("--role", choices=ROLES, required=True)
-    create.add_argument("--name", help="a label for people")
+    create.add_argument("--name", help="the person it is for (four eyes: one name, one person)")
+    create.add_argument(
+        "--branch",
+        metavar="B",
+        help="scope the key to branch B: it sees and decides only customers and RMs of B's "
+        "subtree (not for admin keys)",
+    )
     create.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
     lst = sub.add_parser("list", help="list keys (ids and roles; never secrets)")
     lst.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
@@ -40,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from api import db
-    from api.services.errors import NotFoundError
+    from api.services.audit import AuditService
+    from api.services.errors import InvalidParameterError, NotFoundError
     from api.services.keys import KeyService
     from api.services.session import Database
     from api.settings import Settings
@@ -49,15 +56,32 @@ def run(args: argparse.Namespace) -> int:
     engine = db.make_engine(settings.database_url, pool=False)
     try:
         db.migrate(engine)
-        keys = KeyService(Database(engine))
+        database = Database(engine)
+        keys = KeyService(database)
+        audit = AuditService(database)
         if args.keys_command == "create":
-            new = keys.create(args.role, args.name)
-            print(f"created {args.role} key {new.key_id}; it is shown once:", file=sys.stderr)
+            try:
+                new = keys.create(args.role, args.name, args.branch)
+            except InvalidParameterError as exc:
+                print(f"rmalloc keys: {exc.detail}", file=sys.stderr)
+                return 2
+            audit.record(
+                None,
+                "key.create",
+                "key",
+                new.key_id,
+                detail={"role": args.role, "branch_id": args.branch, "via": "cli"},
+            )
+            scope = f" scoped to branch {args.branch}" if args.branch else ""
+            print(
+                f"created {args.role} key {new.key_id}{scope}; it is shown once:", file=sys.stderr
+            )
             print(new.token)
         elif args.keys_command == "list":
             for key in keys.all():
                 state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
-                print(f"{key.id}\t{key.role}\t{state}\t{key.name or ''}")
+                scope = key.branch_id or "*"
+                print(f"{key.id}\t{key.role}\t{scope}\t{state}\t{key.name or ''}")
         else:
             try:
                 # an operator at the machine may revoke the last admin key (HTTP may not)
@@ -65,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
             except NotFoundError:
                 print(f"rmalloc keys: no key {args.key_id!r}", file=sys.stderr)
                 return 1
+            audit.record(None, "key.revoke", "key", args.key_id, detail={"via": "cli"})
             print(f"revoked {args.key_id}")
     finally:
         engine.dispose()

@@ -57,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="time for the re-solved part: its share of the limit by size (default) or all of it",
     )
     r.add_argument("--salaries", metavar="CSV", help="salary table, or 'default' (adds costs)")
+    r.add_argument("--quiet", action="store_true", help="no progress line on the terminal")
     r.set_defaults(func=run)
 
 
@@ -68,17 +69,27 @@ def _fmt(value: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run, write, print the headline comparison."""
+    from allocator.solution import SolveControl
+    from rmalloc.outputs import check_folder
+    from rmalloc.progress import LiveProgress, wanted
     from scenarios.run import run_scenario
 
-    result = run_scenario(
-        args.spec,
-        time_limit=args.time_limit,
-        seed=args.seed,
-        workers=args.workers,
-        backend=args.backend,
-        salaries=args.salaries,
-        budget=args.budget,
-    )
+    check_folder(args, "--out", args.out)
+    control = SolveControl()
+    # two solves (baseline, then the scenario): the line shows the elapsed time, not a bar
+    with LiveProgress(None, enabled=wanted(args.quiet), label="scenario") as live:
+        control.on_progress = live.update
+        live.phase("reading and solving the baseline")
+        result = run_scenario(
+            args.spec,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            workers=args.workers,
+            backend=args.backend,
+            salaries=args.salaries,
+            budget=args.budget,
+            control=control,
+        )
     result.write(args.out)
     cmp = result.comparison.set_index("metric")
     shown = [m for m in HEADLINE if m in cmp.index]

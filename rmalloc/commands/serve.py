@@ -8,6 +8,7 @@ no API key exists, makes an admin key and prints it once to stdout (its last lin
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 from types import FrameType
@@ -27,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--db",
         metavar="URL",
-        help="database URL (default: DATABASE_URL, else sqlite:///var/rmalloc.sqlite)",
+        help="database URL (default: DATABASE_URL, else sqlite:///var/rmalloc.sqlite); a "
+        "password given here shows in `ps`: set it in DATABASE_URL instead",
     )
     p.add_argument(
         "--workers", type=int, default=1, metavar="N", help="worker processes (default 1; 0: none)"
@@ -51,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings = Settings(**({"database_url": args.db} if args.db else {}))
     configure_logging(settings.log_level)
+    logging.getLogger("rmalloc.serve").info(
+        "service starting", extra={"config": settings.redacted(), "workers": args.workers}
+    )
     engine = db.make_engine(settings.database_url)
     db.migrate(engine)
     services = Services.from_engine(engine)

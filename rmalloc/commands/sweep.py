@@ -42,7 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     """Run the grid, write the table and the charts."""
+    from rmalloc.outputs import check_folder
     from scenarios.sweep import run_sweep
+
+    check_folder(args, "--out", args.out)
 
     if not getattr(args, "verbose", 0):
         # Dask logs every worker start and stop at INFO through the root handler (its import

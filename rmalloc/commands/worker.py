@@ -19,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--db",
         metavar="URL",
-        help="database URL (default: DATABASE_URL, else sqlite:///var/rmalloc.sqlite)",
+        help="database URL (default: DATABASE_URL, else sqlite:///var/rmalloc.sqlite); a "
+        "password given here shows in `ps`: set it in DATABASE_URL instead",
     )
     p.add_argument(
         "--once", action="store_true", help="exit when the queue is empty (batch use, tests)"

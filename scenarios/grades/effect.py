@@ -15,7 +15,7 @@ import pandas as pd
 from allocator.instance import Instance
 from allocator.policy import Policy
 from scenarios.run import BankRun, ScenarioResult, run_scenario, solve_bank
-from scenarios.spec import ScenarioSpec, SetGrades
+from scenarios.spec import Edit, ScenarioSpec, SetGrades
 
 #: columns of :attr:`GradesEffect.coverage`
 EFFECT_COLUMNS = ("tier", "key_account", "customers", "covered_today", "covered_next_year", "delta")
@@ -44,7 +44,7 @@ class GradesEffect:
 def next_year_spec(grades: pd.DataFrame) -> ScenarioSpec:
     """The scenario of next year's grades: one ``set_grades`` edit of the changed RMs."""
     changed = grades[grades["proposed_grade"] != grades["grade"]]
-    edits = (
+    edits: list[Edit] = (
         [
             SetGrades(
                 id="review",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scenarios.csvsafe import write_csv_safe
+from allocator.io import write_table
 from scenarios.headcount.actions import ACTION_COLUMNS, normalise_actions
 from scenarios.inputs import Source, TableCheck
 
@@ -23,12 +23,13 @@ QUOTA_COLUMNS = ("branch_id", "max_rms")
 
 def write_hires(actions: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """hires.csv: the contract's columns (``action, rm_id, branch_id, unit, line, grade,
-    certifications, count, annual_cost, rule``), then ``role, source, lead_quarters``.
+    certifications, count, annual_cost, rule``), then ``role, source, lead_quarters``, in the
+    format the suffix of ``path`` names (CSV, spreadsheet-safe; Parquet; Excel).
 
     Columns are selected by name and in this order, so a caller's extra columns never leak into
-    the file; the folder is created; text cells are spreadsheet-safe.
+    the file; the folder is created (:func:`allocator.io.write_table`).
     """
-    return write_csv_safe(normalise_actions(actions)[list(ACTION_COLUMNS)], path)
+    return write_table(normalise_actions(actions)[list(ACTION_COLUMNS)], path)
 
 
 def load_quota(

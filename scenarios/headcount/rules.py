@@ -129,11 +129,7 @@ def load_rules(
     text = resources.files("scenarios").joinpath(DEFAULT_RULES).read_text("utf-8")
     data = yaml.safe_load(text)
     if source is not None:
-        override = (
-            source
-            if isinstance(source, Mapping)
-            else yaml.safe_load(Path(source).read_text("utf-8")) or {}
-        )
+        override = source if isinstance(source, Mapping) else _read_rules(Path(source))
         data = deep_merge(data, override)
     try:
         return StaffingRules.model_validate(data)
@@ -160,3 +156,17 @@ def enforced_rules(enforce: Iterable[str]) -> frozenset[str]:
             ]
         )
     return names
+
+
+def _read_rules(path: Path) -> Mapping[str, Any]:
+    """A rules file, read within the read limits (:func:`allocator.io.load_structured`)."""
+    from allocator.io import load_structured
+
+    try:
+        data = load_structured(path) or {}
+    except ValueError as exc:
+        raise InputError([InputIssue(str(path), None, None, None, str(exc))]) from exc
+    if not isinstance(data, Mapping):
+        message = "a rules file must hold a mapping"
+        raise InputError([InputIssue(str(path), None, None, None, message)])
+    return data

@@ -84,8 +84,10 @@ def test_csv_not_utf8_is_one_issue(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_table(path, name="rms.csv")
     issue = _only_issue(exc)
-    assert (issue.file, issue.row, issue.column) == ("rms.csv", None, None)
+    # the line of the first bad byte, and the encoding the file looks like (issue 13)
+    assert (issue.file, issue.row, issue.column) == ("rms.csv", 2, None)
     assert "UTF-8" in issue.message
+    assert "--encoding gbk" in issue.message
 
 
 def test_csv_duplicate_header_names_the_column(write_csv: WriteCsv) -> None:

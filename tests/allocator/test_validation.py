@@ -633,7 +633,7 @@ _padding = st.sampled_from(["", " ", "  "])
 def valid_bank(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
     branch_ids = draw(st.lists(_ids, min_size=1, max_size=4, unique=True))
     rm_ids = draw(st.lists(_ids, min_size=0, max_size=6, unique=True))
-    customer_ids = draw(st.lists(_ids, min_size=0, max_size=12, unique=True))
+    customer_ids = draw(st.lists(_ids, min_size=1, max_size=12, unique=True))  # 0: "no customers"
     rms = pd.DataFrame(
         {
             "rm_id": rm_ids,
@@ -677,9 +677,8 @@ def test_valid_frames_never_raise(bank: tuple[pd.DataFrame, pd.DataFrame]) -> No
         instance.customers["customer_id"].tolist() == customers["customer_id"].str.strip().tolist()
     )
     assert instance.rms["rm_id"].tolist() == rms["rm_id"].tolist()
-    assert set(instance.branches["branch_id"]) == set(customers["branch_id"]) | set(
-        rms["branch_id"]
-    )
+    seen = set(customers["branch_id"]) | set(rms["branch_id"])
+    assert set(instance.branches["branch_id"]) == seen
 
 
 # -- scale -------------------------------------------------------------------------------------

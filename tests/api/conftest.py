@@ -33,7 +33,18 @@ from api.worker import Worker  # noqa: E402
 PG_ADMIN_URL = os.environ.get(
     "RMALLOC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-_TABLES = ("job_plans", "jobs", "dataset_tables", "datasets", "api_keys", "workers")
+_TABLES = (
+    "job_plans",
+    "jobs",
+    "dataset_tables",
+    "datasets",
+    "api_keys",
+    "workers",
+    "plan_states",
+    "move_decisions",
+    "rm_history",
+    "audit_log",
+)
 
 
 # -- databases --------------------------------------------------------------------------------

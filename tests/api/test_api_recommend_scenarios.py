@@ -116,3 +116,33 @@ def test_invalid_scenario_spec_lists_issues(service, dataset) -> None:
         headers=service.headers("planner"),
     )
     assert r.status_code == 422 and r.json()["issues"]
+
+
+def test_recommendations_say_fewer_than_k_and_refuse_known_ids(service, dataset) -> None:
+    h = service.headers("viewer")
+    body = {"dataset_id": dataset["id"], "k": 50}
+    customer = {"segment": "retail", "branch_id": "C0S0O0", "aum": 300000}
+    r = service.client.post("/v1/recommendations", json={**body, "customer": customer}, headers=h)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["requested"] == 50 and out["qualified"] < 50
+    assert out["note"] and "qualify" in out["note"]
+    known = service.services.datasets.cached_instance(dataset["id"]).customers["customer_id"][0]
+    r = service.client.post(
+        "/v1/recommendations",
+        json={**body, "customer": {**customer, "customer_id": known}},
+        headers=h,
+    )
+    assert r.status_code == 422 and r.json()["field"] == "customer.customer_id"
+
+
+def test_a_scenario_naming_an_unknown_rm_is_refused_at_submission(service, dataset) -> None:
+    spec = {"name": "ghost leaves", "edits": [{"remove_rms": {"rm_ids": ["NOBODY"]}}]}
+    r = service.client.post(
+        "/v1/scenarios",
+        json={"dataset_id": dataset["id"], "spec": spec},
+        headers=service.headers("planner"),
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["issues"][0]["value"] == "NOBODY"
+    assert service.services.jobs.count_by_status()["queued"] == 0

@@ -49,3 +49,23 @@ def test_no_server_errors(case: schemathesis.Case) -> None:
     case.call_and_validate(
         headers={"Authorization": f"Bearer {_TOKEN}"}, checks=[not_a_server_error]
     )
+
+
+# -- the dataset upload, harder (issue 13): both body types, more examples, documented codes ---
+upload = schema.include(path="/v1/datasets", method="POST")
+
+
+@upload.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_upload_answers_only_documented_problems(case: schemathesis.Case) -> None:
+    response = case.call_and_validate(
+        headers={"Authorization": f"Bearer {_TOKEN}"}, checks=[not_a_server_error]
+    )
+    assert response.status_code in (201, 400, 401, 413, 415, 422), response.text
+    if response.status_code != 201:
+        assert response.headers["content-type"] == ["application/problem+json"]

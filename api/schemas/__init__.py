@@ -83,6 +83,11 @@ class DatasetCreate(BaseModel):
     branches: list[BranchRecord] | None = Field(
         default=None, description="Optional: without it every branch is a root outlet."
     )
+    policy: dict[str, Any] | None = Field(
+        default=None,
+        description="Policy overrides the upload is checked under (policy v1 when absent): the "
+        "contract, and locks that cannot all hold, as the command line checks files.",
+    )
 
 
 class DatasetCounts(BaseModel):
@@ -185,8 +190,8 @@ class JobOut(BaseModel):
     objective: float | None
     bound: float | None
     gap: float | None
-    kpis: dict[str, Any] | None
-    result: dict[str, Any] | None = Field(description="A scenario's comparison, when done.")
+    kpis: Kpis | None
+    result: ScenarioResult | None = Field(description="A scenario's result, when done.")
     error: dict[str, Any] | None = Field(description="A problem document, when failed.")
     has_plan: bool
     attempts: int
@@ -205,12 +210,16 @@ class JobList(BaseModel):
 
 
 class PlanOut(BaseModel):
-    """A plan as JSON: one record per customer (contract columns and more), and the KPIs."""
+    """A plan as JSON: one page of records, one per customer (contract columns and more),
+    and the KPIs of the whole plan."""
 
     job_id: str
     status: JobStatus
-    kpis: dict[str, Any] | None
-    assignments: list[dict[str, Any]]
+    kpis: Kpis | None
+    total: int = Field(description="Rows in the plan (in the caller's scope).")
+    limit: int
+    offset: int
+    assignments: list[PlanRow]
 
 
 class RecommendationCreate(BaseModel):
@@ -225,7 +234,10 @@ class RecommendationCreate(BaseModel):
 class RecommendationOut(BaseModel):
     dataset_id: str
     plan_job_id: str | None = Field(description="The plan whose loads were used, if any.")
-    recommendations: list[dict[str, Any]]
+    recommendations: list[Recommendation]
+    requested: int = Field(description="The k asked for.")
+    qualified: int = Field(description="RMs that qualify (eligible, with room): may be < k.")
+    note: str | None = Field(default=None, description="Says so when fewer than k qualify.")
 
 
 class ScenarioCreate(BaseModel):
@@ -266,13 +278,21 @@ class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
-    name: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(
+        default=None, max_length=200, description="The person: one name, one person (four eyes)."
+    )
+    branch_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Scope the key to this branch's subtree (not for admin keys).",
+    )
 
 
 class KeyOut(BaseModel):
     id: str
     role: Role
     name: str | None
+    branch_id: str | None = None
     created_at: dt.datetime
     revoked_at: dt.datetime | None
 
@@ -298,3 +318,161 @@ class ProblemDetail(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, Any] = Field(default_factory=dict)
+
+
+# -- typed results (issue 14's API hygiene) --------------------------------------------------------
+class CoverageTier(BaseModel):
+    customers: int
+    assigned: int
+    share: float | None = None
+
+
+class Utilisation(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    rms: int | None = None
+    p50: float | None = None
+    p95: float | None = None
+    max: float | None = None
+
+
+class Kpis(BaseModel):
+    """A plan's KPIs (more fields may follow; these are the stable ones)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    customers: int
+    individual: int | None = None
+    assigned: int
+    cover_value: float
+    cover_value_max: float
+    status_counts: dict[str, int]
+    coverage_by_tier: dict[str, CoverageTier]
+    utilisation: dict[str, Utilisation]
+    overloaded_rms: int | None = None
+    underloaded_rms: int | None = None
+    solve: dict[str, Any] | None = None
+
+
+class PlanRow(BaseModel):
+    """One customer's row of a plan (contract columns first)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    customer_id: str
+    rm_id: str | None
+    tier: str | None
+    status: str
+    reason: str | None
+    reason_code: str | None = None
+    previous_rm_id: str | None = None
+
+
+class Alternative(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    rm_id: str
+    eligible: bool
+    chosen: bool
+    load: float | None = None
+    capacity: float | None = None
+    room: float | None = None
+    distance: int | None = Field(default=None, description="Branch levels from the customer.")
+    why_not: str
+
+
+class Explanation(BaseModel):
+    """Why a customer landed where it did: its row, the rules, the funnel, the closest
+    alternatives first (``alternatives_total`` says how many there are in all)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    customer_id: str
+    rm_id: str | None
+    tier: str | None
+    status: str
+    reason: str | None
+    previous_rm_id: str | None
+    locked: bool
+    workload: float
+    priority: int
+    rules: list[str]
+    funnel: dict[str, int] | None = None
+    alternatives: list[Alternative]
+    alternatives_total: int
+
+
+class Recommendation(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    rm_id: str | None
+    reasons: list[str] | None = None
+    reason: str | None = None
+
+
+class ScenarioResult(BaseModel):
+    """A finished scenario's result."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str | None = None
+    solved: bool | None = None
+    derived_dataset_id: str | None = None
+    comparison: list[dict[str, Any]] = Field(
+        default_factory=list, description="Rows `metric, baseline, scenario, delta`."
+    )
+    kpis: dict[str, Any] | None = None
+
+
+PlanOut.model_rebuild()
+JobOut.model_rebuild()
+JobList.model_rebuild()
+RecommendationOut.model_rebuild()
+
+from api.schemas.lifecycle import (  # noqa: E402  (re-exported: one import path for schemas)
+    ApproveIn,
+    AuditEntryOut,
+    AuditPage,
+    BranchDecisionIn,
+    BranchRow,
+    ComparisonOut,
+    DecisionIn,
+    DecisionOut,
+    DifferRow,
+    GroupRow,
+    HeadlineRow,
+    HistoryOut,
+    HistoryPeriod,
+    Me,
+    MoveOut,
+    MovePage,
+    PlanStateOut,
+    RmBookRow,
+    RmLoad,
+    RmPage,
+    RmView,
+)
+
+__all__ = [
+    "ApproveIn",
+    "AuditEntryOut",
+    "AuditPage",
+    "BranchDecisionIn",
+    "BranchRow",
+    "ComparisonOut",
+    "DecisionIn",
+    "DecisionOut",
+    "DifferRow",
+    "GroupRow",
+    "HeadlineRow",
+    "HistoryOut",
+    "HistoryPeriod",
+    "Me",
+    "MoveOut",
+    "MovePage",
+    "PlanStateOut",
+    "RmBookRow",
+    "RmLoad",
+    "RmPage",
+    "RmView",
+]
