@@ -88,12 +88,15 @@ class Formulation:
 @dataclass
 class ModelResult:
     """One solve: the value of each decision, how the solve ended, and per targeted tier
-    ``tier -> (customers, need, covered by the model)``; ``flows`` per supply node and class."""
+    ``tier -> (customers, need, covered by the model)``; ``flows`` per supply node and class;
+    in mode ``coverage``, ``covered``: the customers counted towards each target (at most its
+    need), what the objective maximised."""
 
     values: dict[int, int]
     status: str
     expected: dict[str, tuple[float, int, float]]
     flows: dict[tuple[str, int], dict[int, float]]
+    covered: dict[str, float] = field(default_factory=dict)
 
 
 class HeadcountModel:
@@ -311,7 +314,12 @@ class HeadcountModel:
                 "budget: lower a target, raise the budget or quota, allow more candidate "
                 "branches, or use --mode coverage"
             )
-        return ModelResult(values, status, self._expected(flows), flows)
+        covered = (
+            {t: float(v.value() or 0.0) for t, v in form.covered.items()}
+            if status in SOLVED
+            else {}
+        )
+        return ModelResult(values, status, self._expected(flows), flows, covered)
 
     def _expected(
         self, flows: Mapping[tuple[str, int], Mapping[int, float]]

@@ -64,6 +64,8 @@ class HeadcountPlan:
         How the plan was made.
     roster_before, roster_after
         The people the staffing rules count, before and after.
+    planner
+        The problem as built (its model solves again under other budgets: the coverage curve).
     """
 
     hires: pd.DataFrame
@@ -80,6 +82,7 @@ class HeadcountPlan:
     notes: list[str] = field(default_factory=list)
     verification: pd.DataFrame | None = None
     seconds: float = 0.0
+    planner: Planner | None = field(default=None, repr=False)
 
     @property
     def actions(self) -> pd.DataFrame:
@@ -231,4 +234,5 @@ def plan_headcount(
         notes=list(dict.fromkeys(notes)),
         verification=verification,
         seconds=time.monotonic() - t0,
+        planner=planner,
     )

@@ -56,6 +56,7 @@ class Planner:
     policy: Policy
     rules: StaffingRules
     levers: Levers
+    salaries: pd.DataFrame
     params: PlanParams
     goal: dict[str, float]
     planned: dict[str, float]
@@ -139,15 +140,34 @@ class Planner:
                 "change this)"
             )
         return cls(
-            instance, pol, rls, lev, opts, goal, planned, roster, requirements, cat, rows,
-            supply, model, notes,
-        )  # fmt: skip
+            instance=instance,
+            policy=pol,
+            rules=rls,
+            levers=lev,
+            salaries=table,
+            params=opts,
+            goal=goal,
+            planned=planned,
+            roster=roster,
+            requirements=requirements,
+            cat=cat,
+            rows=rows,
+            supply=supply,
+            model=model,
+            notes=notes,
+        )
 
     def solve(
-        self, extra: Mapping[str, int] | None = None, *, budget: float | None = None
+        self,
+        extra: Mapping[str, int] | None = None,
+        *,
+        budget: float | None = None,
+        mode: Mode | None = None,
     ) -> tuple[ModelResult, pd.DataFrame]:
-        """Solve the model (with a tier's demand raised by ``extra``; under another ``budget``,
-        in mode ``coverage``, when one is given) and read its actions."""
-        mode: Mode | None = "coverage" if budget is not None else None
+        """Solve the model (with a tier's demand raised by ``extra``; in another ``mode``, or
+        under another ``budget`` -- then in mode ``coverage`` -- when given) and read its
+        actions."""
+        if budget is not None:
+            mode = "coverage"
         result = self.model.solve(self.params.time_limit, extra, mode=mode, budget=budget)
         return result, read_actions(self.cat, self.supply, result, self.rows)
