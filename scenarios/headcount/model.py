@@ -265,6 +265,17 @@ class HeadcountModel:
         prob += pulp.lpSum(float(self.weights[i]) * v for i, v in x.items())
         return Formulation(prob, x, flows, covered, cost)
 
+    def covered_as_today(self, time_limit: float) -> dict[str, float]:
+        """Customers per tier the bank covers with no decision at all, cover value first (as the
+        allocator serves them: a higher-priority tier takes capacity before a lower one)."""
+        keep = self.keep
+        self.keep = keep[:0]
+        try:
+            result = self.solve(time_limit, mode="coverage")
+        finally:
+            self.keep = keep
+        return result.covered
+
     def _cover_value(self, form: Formulation) -> Any:
         import pulp
 
@@ -293,33 +304,35 @@ class HeadcountModel:
             form.prob.sense = pulp.LpMaximize
             form.prob.setObjective(self._cover_value(form))
             status = solve_with_highs(form.prob, time_limit / 2)
-            if status in SOLVED:
+            read = self._read(form) if status in SOLVED else None
+            if read is not None:
                 best = float(pulp.value(form.prob.objective) or 0.0)
                 form.prob += self._cover_value(form) >= best - 1e-6 * max(abs(best), 1.0), "best"
                 form.prob.sense = pulp.LpMinimize
                 form.prob.setObjective(objective)
-                second = solve_with_highs(form.prob, time_limit / 2)
-                status = second if second in SOLVED else status
+                if solve_with_highs(form.prob, time_limit / 2) in SOLVED:
+                    read = self._read(form)  # else the first stage's answer stands
         else:
             status = solve_with_highs(form.prob, time_limit)
-        values = {i: round(v.value() or 0) for i, v in form.x.items()} if status in SOLVED else {}
-        flows = (
-            {key: {k: float(f.value() or 0.0) for k, f in fs} for key, fs in form.flows.items()}
-            if status in SOLVED
-            else {}
-        )
+            read = self._read(form) if status in SOLVED else None
         if status == "infeasible":
             self.notes.append(
                 "no set of decisions reaches the targets under the enforced rules, quota and "
                 "budget: lower a target, raise the budget or quota, allow more candidate "
                 "branches, or use --mode coverage"
             )
-        covered = (
-            {t: float(v.value() or 0.0) for t, v in form.covered.items()}
-            if status in SOLVED
-            else {}
-        )
+        values, flows, covered = read if read is not None else ({}, {}, {})
         return ModelResult(values, status, self._expected(flows), flows, covered)
+
+    @staticmethod
+    def _read(
+        form: Formulation,
+    ) -> tuple[dict[int, int], dict[tuple[str, int], dict[int, float]], dict[str, float]]:
+        """The solution in ``form``'s variables: decisions, flows per node, covered per tier."""
+        values = {i: round(v.value() or 0) for i, v in form.x.items()}
+        flows = {key: {k: float(f.value() or 0.0) for k, f in fs} for key, fs in form.flows.items()}
+        covered = {t: float(v.value() or 0.0) for t, v in form.covered.items()}
+        return values, flows, covered
 
     def _expected(
         self, flows: Mapping[tuple[str, int], Mapping[int, float]]

@@ -7,6 +7,7 @@ part. Building checks every input first, so a bad one is reported before any mod
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -127,6 +128,13 @@ class Planner:
         }
         weights = cost_weights(cat, level)
         model = HeadcountModel(cat, supply, planned, rows, qrows, weights, opts.mode, opts.budget)
+        if implied:  # the capacity the allocator gives them first, but no hire for them alone
+            today = model.covered_as_today(opts.time_limit)
+            for tier in implied:
+                n_tier = supply.tier_n.get(tier, 0.0)
+                covered = math.floor(today.get(tier, 0.0) + 1e-6)
+                planned[tier] = covered / n_tier if n_tier else 0.0
+            model.targets = dict(planned)
         notes = [*roster.notes, *notes, *qnotes]
         if supply.no_rm:
             notes.append(
@@ -135,9 +143,9 @@ class Planner:
             )
         if implied:
             notes.append(
-                "planned at full coverage too, as the allocator serves them before a targeted "
-                f"tier of lower priority: {sorted(implied)} (give them an explicit target to "
-                "change this)"
+                "planned at the coverage today's staff give them, as the allocator serves them "
+                f"before a targeted tier of lower priority: {sorted(implied)} (give them an "
+                "explicit target to change this)"
             )
         return cls(
             instance=instance,
