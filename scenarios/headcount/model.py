@@ -200,10 +200,12 @@ class HeadcountModel:
         into: dict[int, list[Any]] = {}
 
         def node(
-            key: tuple[str, int], classes: list[int], eff: Any, cap: float, count: Any
+            key: tuple[str, int], classes: list[int], eff: Any, per_rm: float, count: Any
         ) -> None:
-            """Flows into ``classes`` within capacity ``eff``, less ``cap`` per RM dedicated to a
-            one-to-one customer (at most ``count`` of them)."""
+            """Flows into ``classes`` within capacity ``eff`` (``per_rm`` each of ``count`` RMs),
+            less one RM's share per RM dedicated to a one-to-one customer (at most ``count``):
+            a dedicated RM takes its own capacity away, no more (net of packing loss, as the
+            capacity it had), or a lone RM could never be dedicated."""
             load: list[tuple[int, Any]] = []
             dedicated_flows: list[tuple[int, Any]] = []
             for k in classes:
@@ -218,7 +220,7 @@ class HeadcountModel:
                 prob.addConstraint(dedicated <= count)
             if load:
                 prob.addConstraint(
-                    pulp.lpSum(s.class_w[k] * f for k, f in load) <= eff - cap * dedicated
+                    pulp.lpSum(s.class_w[k] * f for k, f in load) <= eff - per_rm * dedicated
                 )
 
         by_group: dict[int, list[Any]] = {}
@@ -233,17 +235,17 @@ class HeadcountModel:
             if g in by_group:
                 n_g = int(self.cat.groups["count"].iloc[g])
                 count = n_g - pulp.lpSum(by_group[g])
-                node(("g", g), classes, float(s.eff[g]) * count, float(s.capacity[g]), count)
+                node(("g", g), classes, float(s.eff[g]) * count, float(s.eff[g]), count)
             else:
                 merged.setdefault((tuple(classes), float(s.capacity[g])), []).append(g)
-        for j, ((classes_t, cap_m), gs) in enumerate(sorted(merged.items())):
+        for j, ((classes_t, _cap), gs) in enumerate(sorted(merged.items())):
             counts = self.cat.groups["count"].to_numpy(dtype=float)[gs]
             eff_m = float((s.eff[gs] * counts).sum())
-            node(("m", j), list(classes_t), eff_m, cap_m, float(counts.sum()))
+            node(("m", j), list(classes_t), eff_m, float(s.eff[gs[0]]), float(counts.sum()))
         for i, v in x.items():
             r = int(s.decision_row[i])
             if r >= 0 and s.classes_of.get(r):
-                node(("d", i), s.classes_of[r], float(s.eff[r]) * v, float(s.capacity[r]), v)
+                node(("d", i), s.classes_of[r], float(s.eff[r]) * v, float(s.eff[r]), v)
         for k, fs in into.items():
             prob += pulp.lpSum(fs) <= s.class_n[k]
         covered: dict[str, Any] = {}
@@ -266,8 +268,9 @@ class HeadcountModel:
         return Formulation(prob, x, flows, covered, cost)
 
     def covered_as_today(self, time_limit: float) -> dict[str, float]:
-        """Customers per tier the bank covers with no decision at all, cover value first (as the
-        allocator serves them: a higher-priority tier takes capacity before a lower one)."""
+        """Customers per tier the bank covers with no decision at all, cover value first (a tier
+        of higher priority takes capacity before a lower one), the model's estimate of what the
+        allocator does with today's staff."""
         keep = self.keep
         self.keep = keep[:0]
         try:
