@@ -95,8 +95,9 @@ class HeadcountResult(BaseModel):
     audit: list[dict[str, Any]]
     verification: list[dict[str, Any]] | None = None
     report: dict[str, Any] = Field(
-        description="`headline`, `html` (the one-page report), `charts_png_base64`, `curve`, "
-        "`quarters`."
+        description="`headline`, `actions_in_words` (each action as a sentence: what, why, "
+        "first-year cost, ready in), `html` (the one-page report), `charts_png_base64`, "
+        "`curve`, `quarters`."
     )
 
 

@@ -125,15 +125,16 @@
     $("plan-result").hidden = false;
     $("plan-headline").textContent = result.report.headline + " (" + result.status + ")";
     fillTable($("plan-hires"), [
-      ["action", "Action"], ["rm_id", "RM"], ["branch_id", "Branch"], ["unit", "Unit"],
-      ["role", "Post"], ["line", "Line"], ["grade", "Grade"], ["certifications", "Certifications"],
-      ["count", "How many"], ["annual_cost", "First-year cost"], ["rule", "For"],
-      ["lead_quarters", "Ready in (quarters)"],
-    ], result.hires);
+      ["what", "What"], ["why", "Why"], ["annual_cost", "First-year cost"],
+      ["ready_in_quarters", "Ready in (quarters)"],
+    ], result.report.actions_in_words || []);
     fillTable($("plan-checks"), [
       ["rule", "Rule"], ["branch_id", "Branch"], ["required", "Needed"], ["actual", "After"],
-      ["ok", "Met"], ["note", "What it asks"],
-    ], result.checks_after);
+      ["met", "Met"], ["note", "What it asks"],
+    ], result.checks_after.map(function (row) {
+      var met = row.ok === true ? "met" : row.ok === false ? "NOT MET" : "not known";
+      return Object.assign({}, row, { met: met });
+    }));
     var charts = $("plan-charts"); charts.textContent = "";
     var pngs = result.report.charts_png_base64 || {};
     if (pngs.curve) image(charts, pngs.curve, "coverage against headcount");
@@ -175,6 +176,7 @@
     var gc = $("sweep-grade").value.trim().split(/\s+/);
     var spec = {
       name: "headcount sweep",
+      salaries: "default",
       edits: [{
         id: "h",
         add_rms: {

@@ -284,8 +284,8 @@ def write_report(
 def report_payload(
     plan: HeadcountPlan, *, curve: pd.DataFrame | None, quarters: QuarterPlan | None
 ) -> Mapping[str, Any]:
-    """The report as JSON-able data (the HTTP service's job result): the page, the charts as
-    base64 PNG, the curve and the quarters tables."""
+    """The report as JSON-able data (the HTTP service's job result): the headline, each action
+    in words, the page, the charts as base64 PNG, the curve and the quarters tables."""
     charts = {}
     if curve is not None and len(curve):
         charts["curve"] = base64.b64encode(png_bytes(curve_figure(curve))).decode("ascii")
@@ -293,8 +293,18 @@ def report_payload(
         charts["quarters"] = base64.b64encode(
             png_bytes(quarters_figure(quarters.table, quarters.targets))
         ).decode("ascii")
+    in_words = [
+        {
+            "what": action_words(r),
+            "why": purpose_words(r["rule"]),
+            "annual_cost": money(float(r["annual_cost"])),
+            "ready_in_quarters": int(r["lead_quarters"]),
+        }
+        for r in plan.hires.to_dict(orient="records")
+    ]
     return {
         "headline": headline(plan.hires, plan.targets),
+        "actions_in_words": in_words,
         "html": report_html(plan, curve=curve, quarters=quarters),
         "charts_png_base64": charts,
         "curve": [] if curve is None else json.loads(curve.to_json(orient="records")),
