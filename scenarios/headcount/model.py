@@ -192,10 +192,14 @@ class HeadcountModel:
         s, d = self.supply, self.cat.decisions
         prob = pulp.LpProblem("headcount", pulp.LpMinimize)
         x = {int(i): prob.add_variable(f"x{i}", lowBound=0, cat="Integer") for i in self.keep}
+        pool_of = d["pool"].to_numpy(dtype=object)
+        in_pool: dict[str, list[Any]] = {}
+        for i, v in x.items():
+            if pool_of[i]:
+                in_pool.setdefault(str(pool_of[i]), []).append(v)
         for j, (pool, cap) in enumerate(sorted(self.cat.pools.items())):
-            members = [v for i, v in x.items() if d["pool"].iloc[i] == pool]
-            if members:
-                prob += pulp.lpSum(members) <= cap, f"pool{j}"
+            if pool in in_pool:
+                prob += pulp.lpSum(in_pool[pool]) <= cap, f"pool{j}"
         flows: dict[tuple[str, int], list[tuple[int, Any]]] = {}
         into: dict[int, list[Any]] = {}
 
@@ -223,10 +227,11 @@ class HeadcountModel:
                     pulp.lpSum(s.class_w[k] * f for k, f in load) <= eff - per_rm * dedicated
                 )
 
+        group_of = d["group"].to_numpy(dtype=np.int64)
         by_group: dict[int, list[Any]] = {}
         for i, v in x.items():
-            if d["group"].iloc[i] >= 0:
-                by_group.setdefault(int(d["group"].iloc[i]), []).append(v)
+            if group_of[i] >= 0:
+                by_group.setdefault(int(group_of[i]), []).append(v)
         merged: dict[tuple[tuple[int, ...], float], list[int]] = {}
         for g in range(s.n_groups):
             classes = s.classes_of.get(g, [])

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from allocator.contract import certification_list
 from allocator.instance import Instance
 from scenarios.headcount.bank import active_rms, branch_levels
 
@@ -57,23 +56,14 @@ def synthetic_staff(instance: Instance, seed: int = 0, *, shortfalls: bool = Tru
     for i, b in enumerate(vip):
         short = shortfalls and i == 0
         n_rms = int(((rms["branch_id"] == b) & (rms["unit"] == "vip_center")).sum())
-        certified = int(
-            sum(
-                bool({"AFP", "CFP"} & set(certification_list(c)))
-                for c in rms.loc[
-                    (rms["branch_id"] == b) & (rms["unit"] == "vip_center"), "certifications"
-                ]
-            )
-        )
         rows.append(
             (b, "vip_center", "marketing_manager", 1 if short else 2, "" if short else "AFP")
         )
         rows.append((b, "vip_center", "wealth_manager", 1, ""))
         rows.append((b, "vip_center", "lobby_manager", 1, ""))
+        # the short centre is one person under its 15 (and a marketing manager short)
         others = max(15 - n_rms - 4, 0) + (0 if short else int(rng.integers(2, 20)))
         rows.append((b, "vip_center", "other", others, ""))
-        if short and certified >= 2:
-            rows[-4] = (b, "vip_center", "marketing_manager", 1, "")
     wealth = sorted(set(rms.loc[rms["unit"] == "wealth_center", "branch_id"]))
     for i, b in enumerate(wealth):
         short = shortfalls and i == 0
