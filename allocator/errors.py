@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+#: the words every input guard's message carries (:func:`allocator.io.limits.how_to_raise`)
+LIMIT_MARKER = "the limit is "
+
 
 class AllocatorError(Exception):
     """Base of every error the allocator raises on purpose."""
@@ -66,6 +69,11 @@ class InputError(AllocatorError):
         self.issues = list(issues)
         self.omitted = int(omitted)
         super().__init__(self.report(limit=1000))
+
+    @property
+    def limit_hit(self) -> bool:
+        """Whether a size or time guard refused the input (the service answers 413 then)."""
+        return any(LIMIT_MARKER in issue.message for issue in self.issues)
 
     @property
     def count(self) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,30 +109,11 @@ def validate_frames(
     return load_instance(customers, rms, frames.get("branches"), policy=policy)
 
 
-#: words in an issue's message that say a reader's size or complexity guard was hit (the
-#: library's readers refuse an xlsx that inflates too far, a YAML alias bomb, too many rows,
-#: columns or too long a cell as ``InputError`` s); lock conflicts say "capacity", never these
-_LIMIT_WORDS = re.compile(
-    r"\b(limits?|too (large|big|many|long|deep)|inflates?|uncompressed|aliases|nesting)\b",
-    re.IGNORECASE,
-)
-
-
 def is_limit_error(exc: InputError) -> bool:
-    """Whether an input error says a size limit was hit (a 413, not a 422).
-
-    An error may say so itself (``limit_hit`` true, or a class named ``...Limit...`` /
-    ``...TooLarge...``); else any of its issues whose message names a limit does.
-    """
-    if getattr(exc, "limit_hit", False):
-        return True
-    name = type(exc).__name__
-    if "Limit" in name or "TooLarge" in name:
-        return True
-    return any(
-        getattr(issue, "limit", None) is not None or _LIMIT_WORDS.search(issue.message)
-        for issue in exc.issues
-    )
+    """Whether an input error says a size or time limit was hit (a 413, not a 422): the
+    library's guards say so (:attr:`allocator.errors.InputError.limit_hit`), and so do the
+    service's own (an error flagged ``limit_hit``)."""
+    return bool(getattr(exc, "limit_hit", False))
 
 
 def to_parquet(frame: pd.DataFrame) -> bytes:

@@ -170,7 +170,6 @@ def run_parse(fn: Any, *args: Any, limits: Limits) -> ParsedBank:
     if not isinstance(result, Refusal):
         raise SandboxError("crashed", "the parser sent back no bank")
     if result.kind == "input":
-        error = InputError([InputIssue(**issue) for issue in result.issues])
-        error.limit_hit = result.limit_hit  # type: ignore[attr-defined]
-        raise error
+        # the issues carry the guards' own words, so ``error.limit_hit`` says 413 or 422
+        raise InputError([InputIssue(**issue) for issue in result.issues])
     raise UploadRefused(result)

@@ -69,7 +69,7 @@ def default_rms(n_customers: int) -> int | None:
 
 
 # -- the worker (one size, one backend, in its own process) -----------------------------------
-class _PeakSampler:
+class PeakSampler:
     """The largest RSS seen by psutil, sampled in a daemon thread."""
 
     def __init__(self, every: float = 0.02):
@@ -109,7 +109,7 @@ def run_one(
     from allocator.synth import generate_bank
     from allocator.validation import load_instance
 
-    sampler = _PeakSampler()
+    sampler = PeakSampler()
     row: dict[str, Any] = {"customers": n_customers, "backend": backend}
     clock = time.perf_counter()
 

@@ -40,7 +40,7 @@ def banks(draw: st.DrawFn, max_customers: int = 7, max_rms: int = 4) -> dict[str
                     ["rm"] * 6
                     + ["subbranch_deputy_head", "subbranch_head", "city_head", "assistant_post"]
                 )
-            ),  # fmt: skip
+            ),
             "designated_private": draw(st.sampled_from(["", "", "true"])),
             "co_cover_capacity": draw(st.sampled_from(["", "1", "2"])),
         }

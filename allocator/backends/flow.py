@@ -9,15 +9,26 @@ whole customers loses at most the fractions of the few arcs that carry one, and 
 reseats most of those. One-to-one customers and groups are settled from the LP's own seating and
 fixed; a second flow then seats everybody else (:mod:`allocator.flow.solve`).
 
-What it claims (capability flags): it honours every side rule (``side_rules``); it reports a real
-bound and gap for the cover value but does not prove the lexicographic optimum in general, so it
-is not ``exact`` -- it is the backend ``auto`` falls back to when the exact ones are too slow
-(``max_pairs``). A problem whose workloads depend on the RM (the OR-Library GAP) is no
-transportation problem: it is handed to CP-SAT, and the solution says so (``flow>cpsat``).
+Continuity: the solve starts from today's book made feasible and filled
+(:func:`allocator.heuristics.start.book_start`; the hint's book with ``warm_start`` when it
+differs) and never returns a plan lexicographically worse than it; customers keep today's RM in
+the flows wherever that costs no cover. The continuity stage reports a proven lower bound on the
+moves of every plan that covers at least as much as the returned one (the LP's Lagrangian,
+:mod:`allocator.flow.continuity`); a stage is ``optimal`` only when proven, and the continuity
+stage only once the cover value is proven optimal too.
+
+What it claims (capability flags): it honours every side rule (``side_rules``) and the per-RM
+move caps (``move_caps``: plans are brought within them, and the start keeps them), starts from
+the hint (``warm_start``); it reports a real bound and gap for the cover value and the moves but
+does not prove the lexicographic optimum in general, so it is not ``exact`` -- it is the backend
+``auto`` falls back to when the exact ones are too slow (``max_pairs``). A problem whose
+workloads depend on the RM (the OR-Library GAP) is no transportation problem: it is handed to
+CP-SAT, and the solution says so (``flow>cpsat``).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -28,6 +39,8 @@ from allocator.flow.solve import Outcome, solve_flow
 from allocator.params import SolveOptions
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, StageResult, Termination
+
+log = logging.getLogger(__name__)
 
 
 def customer_weights_constant(problem: Problem) -> bool:
@@ -47,7 +60,7 @@ class FlowBackend(Backend):
     """Min-cost-flow LP with rounding and repair: every side rule, a proven cover-value bound."""
 
     name = "flow"
-    capabilities = frozenset({Capability.SIDE_RULES})
+    capabilities = frozenset({Capability.SIDE_RULES, Capability.WARM_START, Capability.MOVE_CAPS})
     max_pairs = 10**10
 
     @classmethod
@@ -77,9 +90,19 @@ class FlowBackend(Backend):
             report,
             seed=options.seed,
             workers=options.workers,
+            warm=options.warm_start,
         )
         solution = self._solution(problem, outcome, t0, control)
         solution.timings = dict(outcome.timings)
+        if outcome.key is not None:
+            log.info(
+                "flow: plan from %s; moves %d, proven lower bound %d (%s%s)",
+                outcome.source,
+                outcome.key[1],
+                outcome.moves_bound,
+                outcome.moves_how,
+                ", the LP optimum" if outcome.moves_bound_exact else "",
+            )
         return solution
 
     # -- reporting -------------------------------------------------------------------------------
@@ -120,10 +143,13 @@ class FlowBackend(Backend):
                     StageResult(name, cover, cover if cover_optimal else bound, st, seconds)
                 )
             elif name == "continuity":
+                # the bound holds for every plan covering at least this plan's value, so it
+                # proves this stage's optimum only once the cover value is proven optimal
                 moves = float(key[1])
-                lower = float(out.moves_bound) if cover_optimal else 0.0
-                st = SolutionStatus.OPTIMAL if moves <= lower else SolutionStatus.FEASIBLE
-                stages.append(StageResult(name, moves, min(lower, moves), st, 0.0))
+                lower = float(min(out.moves_bound, key[1]))
+                proven = cover_optimal and moves <= lower
+                st = SolutionStatus.OPTIMAL if proven else SolutionStatus.FEASIBLE
+                stages.append(StageResult(name, moves, lower, st, 0.0))
             elif name == "balance":
                 util = float(key[3])
                 lower = self._balance_bound(p)

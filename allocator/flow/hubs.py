@@ -34,6 +34,7 @@ def build_hubs(
     reserved: Ints,
     busy: Bools,
     bonus: int,
+    anchor: Ints | None = None,
 ) -> Hubs:
     """Pool ``customers`` into hubs and give each hub the arcs its kind allows.
 
@@ -55,6 +56,9 @@ def build_hubs(
         Per RM: holds a locked customer (no one-to-one customer may have it).
     bonus : int
         Added to the value of a required customer's arcs.
+    anchor : numpy.ndarray of int64, optional
+        Per customer of the problem: the RM its keep node keeps (``state.anchor`` by default;
+        ``problem.current`` where the flow must count true moves).
 
     Returns
     -------
@@ -75,7 +79,7 @@ def build_hubs(
     owner, rm, val = owner[keep], rm[keep], val[keep]
     arc_ptr = np.zeros(reps.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(owner, minlength=reps.shape[0]), out=arc_ptr[1:])
-    cur = p.current[customers].astype(np.int64)
+    cur = (state.anchor if anchor is None else anchor)[customers].astype(np.int64)
     gated = kind == DEDICATED
     return group_into_hubs(hub, customers, weight, cur, (arc_ptr, rm, val), gated, reps)
 

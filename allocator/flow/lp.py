@@ -25,8 +25,9 @@ import numpy as np
 
 from allocator.flow.hubs import DEDICATED, ONE_TO_ONE, PINNED, POOLED, REQUIRED, build_hubs
 from allocator.flow.locks import Locks
-from allocator.flow.network import FlowResult, Hubs, solve_transport
+from allocator.flow.network import Hubs
 from allocator.flow.state import Bools, FlowState, Ints
+from allocator.flow.transport import FlowResult, solve_transport
 
 
 @dataclass
@@ -42,15 +43,19 @@ class Relaxed:
         Proven upper bound of the cover value (the smaller of the two LPs' optima).
     exact : bool
         ``bound`` is an LP optimum itself (not widened by a rounded value scale).
-    moves_bound : int
-        Proven lower bound of the moves of a cover-optimal plan (0 when none is proven).
+    capacity : numpy.ndarray of int64
+        The room per RM the first LP had (capacity less the held locks).
+    outside : int
+        Cover value of a plan that the first LP does not see: the held locks' value, less the
+        bonus its required customers carry (so an LP value is ``plan cover - outside``).
     """
 
     hubs: Hubs
     flow: FlowResult
     bound: float
     exact: bool
-    moves_bound: int
+    capacity: Ints
+    outside: int
 
 
 def relax(state: FlowState, locks: Locks) -> Relaxed | None:
@@ -94,14 +99,14 @@ def relax(state: FlowState, locks: Locks) -> Relaxed | None:
     hubs1 = build_hubs(state, cust, kind, weight, pin, reserved, busy, bonus)
     state.timed("build", t0)
     t0 = time.monotonic()
-    flow1 = solve_transport(hubs1, locks.cap_left, continuity=state.continuity)
+    # no move caps here: this LP is the bound, and a cap shared out per keep node restricts
+    flow1 = solve_transport(hubs1, locks.cap_left, continuity=state.continuity, holds=False)
     state.timed("bound_flow", t0)
     n_req = int(multi_required.sum())
     fixed_value = int(p.pair_value[state.ptr[:-1][fixed]].sum())
     bound = flow1.bound - bonus * n_req + fixed_value
     if n_req and not required_routed(hubs1, flow1, kind, cust):
         return None
-    moves_bound = bound_moves(flow1, hubs1, state.continuity)
     exact = flow1.exact
     if (own_weight != weight).any() and state.clock.left() > 4 * flow1.seconds + 1.0:
         t0 = time.monotonic()
@@ -111,10 +116,17 @@ def relax(state: FlowState, locks: Locks) -> Relaxed | None:
         flow_b = solve_transport(hubs_b, locks.cap_left, continuity=False)
         bound_b = flow_b.bound - bonus * n_req + fixed_value
         if bound_b < bound:
-            bound, exact, moves_bound = bound_b, flow_b.exact, 0
+            bound, exact = bound_b, flow_b.exact
         state.timed("bound_flow", t0)
     state.bound = bound
-    return Relaxed(hubs=hubs1, flow=flow1, bound=bound, exact=exact, moves_bound=moves_bound)
+    return Relaxed(
+        hubs=hubs1,
+        flow=flow1,
+        bound=bound,
+        exact=exact,
+        capacity=locks.cap_left,
+        outside=fixed_value - bonus * n_req,
+    )
 
 
 def strengthen(
@@ -218,17 +230,3 @@ def required_routed(hubs: Hubs, flow: FlowResult, kind: Ints, cust: Ints) -> boo
     req = np.flatnonzero(hub_kind == REQUIRED)
     need = np.diff(hubs.member_ptr)
     return bool(np.all(flow.served[req] >= need[req] - 1e-9))
-
-
-def bound_moves(flow: FlowResult, hubs: Hubs, continuity: bool) -> int:
-    """Lower bound on the moves of a cover-optimal plan, when the secondary was exact.
-
-    The flow minimised ``D * moved + dropped`` over the LP-optimal face; every plan reaching
-    the LP bound lies on that face, and drops at most the keepable customers.
-    """
-    if not (flow.exact and flow.secondary_exact and continuity):
-        return 0
-    keepable = int((hubs.member_current >= 0).sum())
-    d = keepable + 1
-    total = d * flow.moved + flow.dropped
-    return max(0, math.ceil((total - keepable) / d - 1e-6))

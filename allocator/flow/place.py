@@ -23,10 +23,11 @@ import time
 import numpy as np
 
 from allocator.flow.hubs import PINNED, POOLED, REQUIRED, build_hubs
-from allocator.flow.network import Hubs, solve_transport
+from allocator.flow.network import Hubs
 from allocator.flow.rounding import round_flow
 from allocator.flow.seating import fill_greedy
 from allocator.flow.state import Bools, FlowState, Ints
+from allocator.flow.transport import solve_transport
 
 
 def place_units(
@@ -122,8 +123,8 @@ def zero_weight(state: FlowState, a: Ints, fixed: Bools, decided: Ints) -> None:
             continue
         cand = rms[ok]
         r = (
-            int(p.current[c])
-            if int(p.current[c]) in cand.tolist()
+            int(state.anchor[c])
+            if int(state.anchor[c]) in cand.tolist()
             else int(cand[np.argmax(val[ok])])
         )
         a[c] = r
@@ -156,7 +157,13 @@ def final_flow(
     hubs = build_hubs(state, cust, kind, state.weight[cust], pin, reserved, busy, state.bonus)
     state.timed("build", t0)
     t0 = time.monotonic()
-    flow = solve_transport(hubs, np.maximum(slack, 0), continuity=state.continuity)
+    flow = solve_transport(
+        hubs,
+        np.maximum(slack, 0),
+        continuity=state.continuity,
+        holds=False,
+        move_cap=state.moves_left(a),
+    )
     state.timed("final_flow", t0)
     a[hubs.members] = round_flow(state, hubs, flow, a)
     t0 = time.monotonic()
@@ -193,7 +200,7 @@ def regroup(state: FlowState, a: Ints, fixed: Bools, slack: Ints) -> None:
         if on.size:
             cand = [int(on[0])]
         else:
-            cur = p.current[out]
+            cur = state.anchor[out]
             sl = [p.pairs_of(int(c)) for c in out.tolist()]
             rms = np.unique(np.concatenate([p.pair_rm[x] for x in sl]).astype(np.int64))
             rms = rms[~state.dedicated[rms] & (slack[rms] > 0)]

@@ -68,6 +68,7 @@ def exact_repair(
     time_limit: float,
     seed: int = 0,
     workers: int = 1,
+    drops: bool = True,
 ) -> RepairResult:
     """Re-decide the seats of the hub arcs into the ``chosen`` RMs.
 
@@ -87,6 +88,11 @@ def exact_repair(
         CP-SAT's budget for both stages together (deterministic time, with five times as much
         wall time as a guard) and its seed; ``workers`` is accepted for symmetry, but the repair
         runs one thread, for reproducibility.
+    drops
+        Run the third stage (fewest dropped, cover and moves held). A repair of a neighbourhood
+        leaves it to :mod:`allocator.flow.reseat` and :mod:`allocator.flow.restore`, which
+        settle drops over the whole plan in a fraction of the time; a repair of the whole
+        network keeps it, for then its optimum is the proven lexicographic optimum.
     """
     from ortools.sat.python import cp_model
 
@@ -187,6 +193,7 @@ def exact_repair(
     solver.parameters.num_workers = 1
     # stage 1: cover value, and among the best, fewest moved (exact: a move weighs less than
     # the smallest value step when the weight exceeds the movers' range)
+    third = bool(kept_terms) and drops
     budget = time_limit * (0.7 if kept_terms else 1.0)
     solver.parameters.max_deterministic_time = budget
     solver.parameters.max_time_in_seconds = 5 * budget
@@ -202,8 +209,8 @@ def exact_repair(
     best = np.array([solver.value(v) for v in x], dtype=np.int64)
     out = fixed_seats.copy()
     out[var_arcs] = best
-    if not kept_terms:
-        return RepairResult(out, optimal, whole)
+    if not third:
+        return RepairResult(out, optimal and not kept_terms, whole)
     # stage 2: with both held, fewest dropped (most kept)
     m.add(value >= int((hubs.arc_value[var_arcs] * best).sum()))
     m.add(sum(movers_terms) <= int(sum(solver.value(v) for v in movers_terms)))

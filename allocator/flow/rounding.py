@@ -12,10 +12,11 @@ import time
 
 import numpy as np
 
-from allocator.flow.network import FlowResult, Hubs
+from allocator.flow.network import Hubs
 from allocator.flow.repair import exact_repair, neighbourhood
 from allocator.flow.seating import fill_greedy, seat
 from allocator.flow.state import FlowState, Ints
+from allocator.flow.transport import FlowResult
 
 #: CP-SAT deterministic time the exact repair may take (it starts from a feasible rounding;
 #: measured at 10^5 customers, 1 unit -- about 1.5 s of wall time here -- gains what 10 s did)
@@ -56,6 +57,7 @@ def round_flow(state: FlowState, hubs: Hubs, flow: FlowResult, a: Ints) -> Ints:
             time_limit=budget,
             seed=state.seed,
             workers=state.workers,
+            drops=bool(chosen.all()) and state.units.n == 0,
         )
         seats = fixed.seats
         state.proven = fixed.optimal and fixed.whole

@@ -18,23 +18,31 @@ import numpy.typing as npt
 
 from allocator.flow.hubs import gated_hub
 from allocator.flow.locks import Locks
-from allocator.flow.network import FlowResult, Hubs, rm_groups
+from allocator.flow.network import Hubs, rm_groups
+from allocator.flow.seating import seat
 from allocator.flow.state import Bools, FlowState, Ints
+from allocator.flow.transport import FlowResult
 
 
-def decide(state: FlowState, hubs: Hubs, flow: FlowResult, locks: Locks) -> Ints:
+def decide(
+    state: FlowState, hubs: Hubs, flow: FlowResult, locks: Locks, suggest: Ints | None = None
+) -> Ints:
     """RM per unit (-1: none): one-to-one units first, then groups (module docstring).
 
-    ``hubs`` and ``flow`` are the first LP's. Also sets ``state.dedicated``: the RMs the
-    one-to-one units now have to themselves.
+    ``hubs`` and ``flow`` are the first LP's, ``suggest`` its seating per customer (computed
+    from ``flow`` when not given). Also sets ``state.dedicated``: the RMs the one-to-one units
+    now have to themselves.
     """
     p = state.problem
     decided = locks.unit_rm.copy()
     taken, dedicated = _held_one_to_one(state, locks, decided)
     hub_of = np.full(p.n_customers, -1, dtype=np.int64)
     hub_of[hubs.members] = hubs.member_hub
-    _match_one_to_one(state, hubs, flow, locks, hub_of, decided, taken, dedicated)
-    _decide_groups(state, hubs, flow, locks, hub_of, decided, dedicated)
+    if suggest is None:
+        suggest = np.full(p.n_customers, -1, dtype=np.int64)
+        suggest[hubs.members] = seat(hubs, flow.seats, p.n_rms)
+    _match_one_to_one(state, hubs, flow, locks, hub_of, suggest, decided, taken, dedicated)
+    _decide_groups(state, hubs, flow, locks, hub_of, suggest, decided, dedicated)
     state.dedicated = dedicated
     return decided
 
@@ -72,6 +80,7 @@ def _match_one_to_one(
     flow: FlowResult,
     locks: Locks,
     hub_of: Ints,
+    suggest: Ints,
     decided: Ints,
     taken: Bools,
     dedicated: Bools,
@@ -131,12 +140,16 @@ def _match_one_to_one(
         )
         match_v[gi] += np.bincount(rows, weights=extra, minlength=gi.shape[0]).astype(np.int64)
     cur_of_unit = np.full(units.n, -1, dtype=np.int64)
-    cur_of_unit[of[ex_mem]] = p.current[ex_mem]
+    cur_of_unit[of[ex_mem]] = state.anchor[ex_mem]
     is_today = match_r == cur_of_unit[match_u]
     # the value the LP seated on an RM is what dedicating it displaces (a proxy of the
     # capacity's dual price: cover first, so it outranks the unit's RM today)
     lp_shared_f = lp_shared.astype(np.float64)
-    for u, r in match_units(match_u, match_h, match_r, match_v, quota, lp_shared_f, is_today):
+    kept = np.flatnonzero((suggest >= 0) & (suggest == state.anchor) & ~p.exclusive)
+    keepers = np.bincount(suggest[kept], minlength=p.n_rms).astype(np.int64)
+    for u, r in match_units(
+        match_u, match_h, match_r, match_v, quota, lp_shared_f, is_today, keepers
+    ):
         decided[u] = r
         taken[r] = True
         dedicated[r] = True
@@ -148,6 +161,7 @@ def _decide_groups(
     flow: FlowResult,
     locks: Locks,
     hub_of: Ints,
+    suggest: Ints,
     decided: Ints,
     dedicated: Bools,
 ) -> None:
@@ -157,7 +171,9 @@ def _decide_groups(
     where the members' hubs send flow and the members' RMs today. Each candidate is ranked by
     the value of the members it may serve net of what they displace, then by the members it
     serves today (continuity, the second objective), then by the LP's share; all candidates of
-    all groups are looked up at once.
+    all groups are looked up at once. The room an RM has for a group counts the members the LP
+    seated there already (``suggest``): else the RM where the LP kept a whole group looks full
+    to that very group, and the group moves for nothing.
     """
     p = state.problem
     units = state.units
@@ -195,7 +211,7 @@ def _decide_groups(
                 if not dedicated[r]:
                     share_of[r] = share_of.get(r, 0.0) + float(state.best_value[c]) * share
         for c in mem.tolist():
-            r = int(p.current[c])
+            r = int(state.anchor[c])
             if r >= 0 and not dedicated[r]:
                 today[r] = today.get(r, 0) + 1
                 share_of.setdefault(r, 0.0)
@@ -239,12 +255,14 @@ def _decide_groups(
             wblock = np.asarray(gw[pos : pos + k * mem.shape[0]]).reshape(shape)
             pos += k * mem.shape[0]
             cand = np.fromiter(share_of, dtype=np.int64, count=k)
-            full = (room[cand] < need) & (group_room[group[cand]] < need)
+            seated_here = suggest[mem][:, None] == cand[None, :]
+            own = (state.weight[mem][:, None] * seated_here).sum(axis=0)
+            full = (room[cand] + own < need) & (group_room[group[cand]] + own < need)
             price = np.where(full, marginal[cand], 0.0)
             net = block.sum(axis=0) - price * wblock.sum(axis=0)
             # today's RM counts only where the group fits beside the RM's own customers
             # (else seating the group there moves them, or drops the group)
-            fits = room[cand] >= need
+            fits = room[cand] + own >= need
             ranked = [
                 (round(float(g), 6), today.get(r, 0) if ok else 0, share_of[r], -r)
                 for r, g, ok in zip(cand.tolist(), net.tolist(), fits.tolist(), strict=True)
@@ -258,9 +276,11 @@ def _decide_groups(
                         worst[r] = -float(lp_value[r])
             ranked = [(v, 0, 0.0, -r) for r, v in worst.items()]
         if ranked:
-            decided[u] = -max(ranked)[3]
-            room[decided[u]] -= int(need)
-            group_room[group[decided[u]]] -= int(need)
+            r = -max(ranked)[3]
+            decided[u] = r
+            mine = int(state.weight[mem][suggest[mem] == r].sum())
+            room[r] -= int(need) - mine
+            group_room[group[r]] -= int(need) - mine
 
 
 def match_units(
@@ -271,11 +291,16 @@ def match_units(
     quota: Ints,
     displaced: npt.NDArray[np.float64],
     today: Bools,
+    keepers: Ints | None = None,
 ) -> list[tuple[int, int]]:
     """Units to RMs, one each way, at most ``quota[h]`` units per hub.
 
     The most value, then the least displaced flow, then a unit's RM today -- a min-cost flow
     (source -> hub -> unit -> RM -> sink, with a free bypass so that nobody is forced in).
+    With ``keepers``, the displaced flow counts in twenty steps, and within a step the RM
+    whose customers today would have to leave it is the costlier: the displaced value is only
+    a guess at the cover lost (the displaced customers may sit elsewhere as well), while every
+    customer an RM keeps today is a move once it is dedicated to somebody else.
 
     Parameters
     ----------
@@ -287,6 +312,8 @@ def match_units(
         Per RM: the shareable value the LP seated there (what dedicating it displaces).
     today : numpy.ndarray of bool
         Per candidate: the RM is the unit's RM today.
+    keepers : numpy.ndarray of int64, optional
+        Per RM: its customers today whom the LP keeps there (moved if it is dedicated).
 
     Returns
     -------
@@ -310,6 +337,9 @@ def match_units(
         if top > 0
         else (np.zeros(n_r, dtype=np.int64))
     )
+    if keepers is not None and (keepers[rms_u] > 0).any():
+        kmax = int(keepers[rms_u].max())
+        disp = (disp // 50) * (kmax + 1) + keepers[rms_u]
     big = (2 * int(disp.max(initial=0)) + 1) * n_u + 1
     q = np.maximum(quota[hubs_u], 0)
     total = int(q.sum())

@@ -127,6 +127,12 @@ class FlowState:
         Customer kind (``problem.klass``; a kind of its own where it is unknown): customers of
         one kind pool into one hub.
     units : Units
+    anchor : numpy.ndarray of int64
+        Per customer: the RM the flows try to keep it on (keep nodes, side decisions' ties).
+        Today's keepable RM (``problem.current``) -- or, when nobody has one (a first
+        allocation), the start plan's: an LP anchored on a whole-customer plan stays near one,
+        and rounds to whole customers with much less loss than an arbitrary optimal vertex.
+        Moves are always counted against ``problem.current``.
     dedicated : numpy.ndarray of bool
         RMs a one-to-one unit has to itself (set by the side decisions, grown by
         :func:`allocator.flow.place.dedicate_idle`).
@@ -152,6 +158,7 @@ class FlowState:
     best_value: Ints
     klass: Ints
     units: Units
+    anchor: Ints
     dedicated: Bools
     bonus: int = 0
     bound: float = float("inf")
@@ -196,6 +203,7 @@ class FlowState:
             best_value=best_value,
             klass=kind,
             units=build_units(p),
+            anchor=p.current.astype(np.int64),
             dedicated=np.zeros(p.n_rms, dtype=bool),
         )
 
@@ -233,6 +241,17 @@ class FlowState:
         return np.bincount(a[on], weights=self.weight[on], minlength=self.problem.n_rms).astype(
             np.int64
         )
+
+    def moves_left(self, a: Ints) -> Ints | None:
+        """Per RM, how many more of its customers today may leave it after ``a`` (-1: no cap);
+        None when no RM has a cap."""
+        p = self.problem
+        if not p.has_move_caps:
+            return None
+        assert p.move_cap is not None
+        moved = (p.current >= 0) & (a >= 0) & (a != p.current)
+        out_of = np.bincount(p.current[moved], minlength=p.n_rms)
+        return np.where(p.move_cap >= 0, np.maximum(p.move_cap - out_of, 0), -1).astype(np.int64)
 
     def lex_key(self, a: Ints) -> tuple[int, int, int, float]:
         """The lexicographic objective of ``a`` as a key to minimise:
@@ -279,6 +298,12 @@ class FlowState:
             units_on = np.bincount(pairs[:, 0], minlength=p.n_rms)
             if (units_on[a[ex]] > 1).any():
                 out.append("one-to-one RM shared")
+        if p.has_move_caps:
+            assert p.move_cap is not None
+            moved = (p.current >= 0) & (a >= 0) & (a != p.current)
+            out_of = np.bincount(p.current[moved], minlength=p.n_rms)
+            if ((p.move_cap >= 0) & (out_of > p.move_cap)).any():
+                out.append("move cap")
         return out
 
     def pairs_of(self, customers: Ints) -> tuple[Ints, Ints]:

@@ -19,6 +19,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from allocator.errors import LIMIT_MARKER
+
 _MIB = 1024**2
 
 
@@ -112,7 +114,7 @@ class ReadLimits:
 def how_to_raise(limit: str, value: object) -> str:
     """The sentence every guard ends with: which limit, and how to raise it."""
     return (
-        f"the limit is {limit}={value}; raise it with --limit {limit}=N on the command line "
+        f"{LIMIT_MARKER}{limit}={value}; raise it with --limit {limit}=N on the command line "
         f"(ReadLimits({limit}=N) in Python)"
     )
 

@@ -26,9 +26,21 @@ What it builds, and why it looks the way it does (figures from DOMAIN.md, *pract
   RM, customers of departed (inactive) RMs, customers without an RM, key customers sharing an RM,
   pooled customers who kept their RM, plus ~1 % locks that never conflict.
 
+- **Contract v1.1** (off by default: a default bank is byte for byte what it was;
+  :meth:`GeneratorConfig.v11` switches it on): executives (a deputy head and a head per
+  sub-branch, a head per city, co-covering tens of rich customers each, sometimes too few) and
+  N+1 RM assistants, composite RMs (``line: both``) at county sub-branches, designated VIP
+  centres, last quarter's tiers with customers just below a line for 1-6 months (held by the
+  hysteresis, or not), corporate deposits (the 10M staffing rule) and complaints forbidding
+  today's RM.
+- **Harsh banks** (:meth:`GeneratorConfig.harsh`, ``rmalloc generate --harsh``): leavers missing
+  from the roster, capacity below demand, many key accounts against few senior RMs in big
+  corporate components, dedicated RMs who also serve others today, groups across cities.
+
 Everything is vectorised over customers (no Python loop per customer) and every random draw
 comes from a :class:`numpy.random.Generator` seeded by ``seed``: one seed, one bank. Each stage has
-its own random stream, so changing ``n_rms`` or ``tightness`` leaves the customers unchanged.
+its own random stream, so changing ``n_rms`` or ``tightness`` leaves the customers unchanged;
+each v1.1 and harsh feature has one too, spawned after the stages' streams.
 
 The rules are not copied here: a customer's tier and band come from
 :func:`allocator.rules.assign_tiers`, what a tier asks of an RM from
@@ -44,10 +56,16 @@ made:
 - :mod:`~allocator.synth.units`: groups folded into service units;
 - :mod:`~allocator.synth.roles` and :mod:`~allocator.synth.staffing`: RM roles, counts, hires;
 - :mod:`~allocator.synth.fit`: whether an RM fits (the policy's rules, the generator's needs);
+- :mod:`~allocator.synth.quarter`: last quarter's tiers, months below, deposits, complaints;
 - :mod:`~allocator.synth.book`: today's book, its faults and its locks;
+- :mod:`~allocator.synth.roster`: executives, assistant posts, composite RMs, designated
+  centres;
+- :mod:`~allocator.synth.harsh`: groups across cities, leavers, dedicated RMs' extra customers;
+- :mod:`~allocator.synth.extras`: the roster and the faults put together after the book;
 - :mod:`~allocator.synth.frames`: the contract frames;
 - :mod:`~allocator.synth.bank`: :func:`generate_bank`, :func:`write_bank`,
-  :func:`describe_bank`, :func:`sample_bank_paths`.
+  :func:`sample_bank_paths`;
+- :mod:`~allocator.synth.describe`: :func:`describe_bank`, the bank in counts.
 """
 
 from __future__ import annotations
@@ -56,15 +74,16 @@ from allocator.synth.bank import (
     SAMPLE_BANK_CUSTOMERS,
     SAMPLE_BANK_SEED,
     STAGES,
-    describe_bank,
     generate_bank,
     sample_bank_paths,
     write_bank,
 )
 from allocator.synth.branches import TREE_LEVELS
-from allocator.synth.config import GeneratorConfig
+from allocator.synth.config import PRESETS, GeneratorConfig
+from allocator.synth.describe import describe_bank
 
 __all__ = [
+    "PRESETS",
     "SAMPLE_BANK_CUSTOMERS",
     "SAMPLE_BANK_SEED",
     "STAGES",

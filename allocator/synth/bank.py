@@ -1,10 +1,11 @@
-"""The public face of :mod:`allocator.synth`: make a bank, write it, describe it, ship one.
+"""The public face of :mod:`allocator.synth`: make a bank, write it, ship one.
 
 :func:`generate_bank` runs the stages in order -- branch tree, customers, RMs, today's book,
 frames -- each on its own random stream spawned from the seed, so changing the number of RMs or
-the tightness leaves the customers exactly as they were. :func:`describe_bank` counts what a bank
-looks like, faults of today's book included, by asking the rule engine; it never shows a
-customer's data, so its output may be printed or logged.
+the tightness leaves the customers exactly as they were. The contract v1.1 and harsh features of
+:class:`GeneratorConfig` draw from streams of their own, spawned after the stages' streams, so a
+bank generated with them switched off is byte for byte the bank it always was.
+(:func:`~allocator.synth.describe.describe_bank` counts what a bank looks like.)
 """
 
 from __future__ import annotations
@@ -14,21 +15,21 @@ import os
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pandas as pd
+import numpy.typing as npt
 
 from allocator.instance import Instance
 from allocator.policy import Policy, default_policy
-from allocator.rules import RmTable, index_of
 from allocator.synth.book import draw_book
-from allocator.synth.branches import TREE_LEVELS, Tree, build_branches
+from allocator.synth.branches import Tree, build_branches
 from allocator.synth.config import GeneratorConfig
-from allocator.synth.customers import Cust, draw_customers
-from allocator.synth.fit import PolicyFit
+from allocator.synth.customers import draw_customers
+from allocator.synth.extras import EXTRA_STREAMS, finish_roster
 from allocator.synth.frames import to_instance
+from allocator.synth.harsh import spread_groups
 from allocator.synth.needs import PolicyView
+from allocator.synth.quarter import draw_history
 from allocator.synth.staffing import place_units, staff_bank
 from allocator.synth.units import Units
 
@@ -96,8 +97,18 @@ def generate_bank(
     pol = policy if policy is not None else default_policy()
     cfg = config if config is not None else GeneratorConfig()
     report = progress if progress is not None else _no_progress
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STAGES))]
+    sequence = np.random.SeedSequence(seed)
+    streams = [np.random.default_rng(s) for s in sequence.spawn(len(STAGES))]
     rng_tree, rng_cust, rng_rms, rng_book, _ = streams
+    # contract v1.1 and harsh features: a stream each, spawned after the stages' streams, so a
+    # bank without them is the bank it always was and switching one on leaves the others alone
+    x = dict(
+        zip(
+            EXTRA_STREAMS,
+            (np.random.default_rng(s) for s in sequence.spawn(len(EXTRA_STREAMS))),
+            strict=True,
+        )
+    )
 
     report("branches")
     branches = build_branches(n_customers, cfg, rng_tree)
@@ -106,21 +117,39 @@ def generate_bank(
 
     report("customers")
     cust = draw_customers(n_customers, tree, view, cfg, rng_cust)
+    cust = spread_groups(cust, tree, view, cfg, x["groups"])
+    cust = draw_history(cust, view, cfg, x["history"])
     needs = view.needs_of(cust.tiers(view))
     units = Units.build(cust, needs, tree)
 
     report("rms")
     place = place_units(units, tree, view, cfg, rng_rms)
-    staff = staff_bank(units, place, tree, view, cfg, rng_rms, tightness=tightness, n_rms=n_rms)
+    deposits: npt.NDArray[np.float64] | None = None
+    if cust.deposits.any():  # the staffing rule's other trigger: deposits per branch
+        corp = cust.deposits > 0
+        deposits = np.bincount(
+            cust.branch[corp], weights=cust.deposits[corp], minlength=tree.level.size
+        ).astype(np.float64)
+    staff = staff_bank(
+        units, place, tree, view, cfg, rng_rms, tightness=tightness, n_rms=n_rms, deposits=deposits
+    )
 
     report("book")
-    current, locked, capacity = draw_book(
-        cust, needs, units, place, staff, tree, view, cfg, rng_book
-    )
-    rms = staff.frame.assign(capacity=capacity)
+    book = draw_book(cust, needs, units, place, staff, tree, view, cfg, rng_book)
+    roster = finish_roster(cust, needs, staff, book, tree, view, cfg, x)
 
     report("frames")
-    return to_instance(cust, rms, branches, current, locked, tree, view)
+    return to_instance(
+        roster.cust,
+        roster.rms,
+        branches,
+        roster.current,
+        book.locked,
+        tree,
+        view,
+        on_roster=roster.on_roster,
+        forbid=roster.forbid,
+    )
 
 
 def write_bank(
@@ -146,70 +175,6 @@ def sample_bank_paths() -> dict[str, Path]:
     """
     root = resources.files("allocator").joinpath("sample_bank")
     return {name: Path(str(root.joinpath(f"{name}.csv"))) for name in _SAMPLE_FILES}
-
-
-def describe_bank(instance: Instance, policy: Policy | None = None) -> dict[str, Any]:
-    """Counts that describe a bank, for summaries and tests (never any customer's data).
-
-    Whether today's RM fits is the rule engine's verdict (the same rules the allocator applies),
-    so ``rm_ineligible`` counts exactly the customers a plan would have to move.
-
-    Returns
-    -------
-    dict
-        ``customers``, ``rms``, ``branches`` (totals); ``tiers`` (customers per tier label, the
-        band when one applies); ``branch_levels``; ``rm_roles`` (RMs per ``line/unit``);
-        ``rms_inactive``; ``rms_explicit_capacity``; and ``book`` with the faults of today's
-        book: ``with_rm`` and ``rm_fits`` (served tier, with an RM; one active and eligible),
-        ``no_rm`` (served tier, no RM), ``rm_inactive``, ``rm_ineligible`` (active RM that
-        no longer fits), ``pooled_with_rm``, ``overloaded_rms``, ``locked``, ``locks_dead``
-        (locked to an inactive RM).
-    """
-    pol = policy if policy is not None else default_policy()
-    view = PolicyView.build(pol)
-    tree = Tree.build(instance.branches, pol)
-    customers, rms = instance.customers, instance.rms
-    cust = Cust.from_frame(customers, tree, view)
-    tiers = cust.tiers(view)
-    needs = view.needs_of(tiers)
-    table = RmTable.build(rms, tree.table, pol)
-    cur = index_of(table.ids, table.index, customers["current_rm_id"])
-    has = cur >= 0
-    safe = np.where(has, cur, len(rms))  # no RM: a sentinel, inactive and without capacity
-    rm_active = np.r_[table.active, False]
-    active = has & rm_active[safe]
-    ok = PolicyFit.build(table, tree, view).fits(needs.tier, needs.band, cust.branch, cur)
-    served = ~needs.pooled
-    load = np.bincount(
-        safe[has & served], weights=needs.workload[has & served], minlength=len(rms) + 1
-    )
-    locked = customers["locked"].to_numpy(dtype=bool)
-    return {
-        "customers": len(customers),
-        "rms": len(rms),
-        "branches": len(instance.branches),
-        "tiers": {
-            str(k): int(v) for k, v in pd.Series(tiers.labels()).value_counts().sort_index().items()
-        },
-        "branch_levels": {lv: int((instance.branches["level"] == lv).sum()) for lv in TREE_LEVELS},
-        "rm_roles": {
-            str(k): int(v)
-            for k, v in (rms["line"] + "/" + rms["unit"]).value_counts().sort_index().items()
-        },
-        "rms_inactive": int((~table.active).sum()),
-        "rms_explicit_capacity": int(rms["capacity"].notna().sum()),
-        "book": {
-            "with_rm": int((has & served).sum()),
-            "rm_fits": int((ok & served).sum()),
-            "no_rm": int((~has & served).sum()),
-            "rm_inactive": int((has & served & ~rm_active[safe]).sum()),
-            "rm_ineligible": int((active & ~ok & served).sum()),
-            "pooled_with_rm": int((has & ~served).sum()),
-            "overloaded_rms": int(((load > np.r_[table.capacity, 0.0]) & rm_active).sum()),
-            "locked": int(locked.sum()),
-            "locks_dead": int((locked & has & ~rm_active[safe]).sum()),
-        },
-    }
 
 
 def _no_progress(stage: str) -> None:

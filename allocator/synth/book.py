@@ -34,6 +34,20 @@ Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
 
+@dataclasses.dataclass(frozen=True)
+class Book:
+    """Today's book: each customer's RM (index into the staff, -1 none), the locks, the RMs'
+    capacity column, and two faults the quarter's history must agree with (per customer):
+    ``outgrew`` (its RM was chosen for its previous, lower tier) and ``kept_downgraded`` (a
+    pooled customer who kept the RM of the lowest served tier)."""
+
+    current: Ints
+    locked: Bools
+    capacity: Floats
+    outgrew: Bools
+    kept_downgraded: Bools
+
+
 def draw_book(
     cust: Cust,
     needs: Needs,
@@ -44,15 +58,14 @@ def draw_book(
     view: PolicyView,
     cfg: GeneratorConfig,
     rng: np.random.Generator,
-) -> tuple[Ints, Bools, Floats]:
-    """Today's RM of each customer (index, -1 none), the locks and the RMs' capacity column,
-    faults included."""
+) -> Book:
+    """Today's RM of each customer, the locks and the RMs' capacity column, faults included."""
     table = RmTable.build(staff.frame, tree.table, view.policy)
     rmv = RmMasks.build(staff.frame, table, tree, view)
     unit_rm = np.full(units.n, -1, dtype=np.int64)
     mine = np.flatnonzero(staff.dedicated_to >= 0)
     unit_rm[staff.dedicated_to[mine]] = mine
-    want, pick, as_placed = _book_needs(cust, units, unit_rm >= 0, view, cfg, rng)
+    want, pick, as_placed, outgrew, kept = _book_needs(cust, units, unit_rm >= 0, view, cfg, rng)
     chosen = np.flatnonzero(pick)
     wanted = want.take(chosen)
     role, seat = role_of(wanted, units.scope[chosen], tree, view)
@@ -67,7 +80,13 @@ def draw_book(
     rmv = dataclasses.replace(rmv, capacity=np.where(np.isnan(capacity), rmv.capacity, capacity))
     fit = PolicyFit.build(table, tree, view)
     locked = _locks(current, needs, cust.branch, units, rmv, fit, cfg, rng)
-    return current, locked, capacity
+    return Book(
+        current=current,
+        locked=locked,
+        capacity=capacity,
+        outgrew=outgrew[units.of] & ~units.is_group[units.of],
+        kept_downgraded=kept[units.of] & (current >= 0),
+    )
 
 
 def _cut_capacities(
@@ -102,7 +121,7 @@ def _book_needs(
     view: PolicyView,
     cfg: GeneratorConfig,
     rng: np.random.Generator,
-) -> tuple[Needs, Bools, Bools]:
+) -> tuple[Needs, Bools, Bools, Bools, Bools]:
     """What today's RM of each unit was chosen to fit, and which units have one.
 
     Most served units have an RM fitting their tier. Faults: ``no_rm_share`` have none;
@@ -110,7 +129,8 @@ def _book_needs(
     pooled); key units without a dedicated RM share an ordinary RM of their tier
     (``key_shared_share``) or have none; pooled customers just below the lowest served AUM tier
     sometimes keep the RM of that tier. The third array says which units want what they were
-    staffed for (their RM is drawn from their placement's seat first).
+    staffed for (their RM is drawn from their placement's seat first); the last two which units
+    outgrew their RM and which pooled ones kept one.
     """
     nd = units.needs
     want = nd.take(np.arange(units.n))
@@ -128,6 +148,7 @@ def _book_needs(
     pick |= shared
     as_placed = pick & ~outgrew & ~shared
     aum = cust.aum[units.first]
+    kept = np.zeros(units.n, dtype=bool)
     for line, tier in view.lowest_served.items():
         floor_ = view.policy.tiers[view.tiers[tier]].aum_min or 0.0
         near = nd.pooled & (nd.line == LINES.index(line)) & (aum >= cfg.downgrade_window * floor_)
@@ -135,7 +156,8 @@ def _book_needs(
         idx = np.flatnonzero(near)
         want.set_rows(idx, view.base_needs(np.full(idx.size, tier, dtype=np.int64)))
         pick |= near
-    return want, pick, as_placed
+        kept |= near
+    return want, pick, as_placed, outgrew & (prev >= 0), kept
 
 
 def _pick_rms(

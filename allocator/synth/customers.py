@@ -44,6 +44,11 @@ class Cust:
     contribution: Floats
     list_tier: Ints  # index into PolicyView.list_names, -1 none (or a list the policy ignores)
     group: Ints  # group code, -1 none
+    # contract v1.1 (:mod:`allocator.synth.quarter`): last quarter's tier (code into
+    # PolicyView.label_names, -1 none), months below its line, corporate deposits
+    previous: Ints
+    months: Ints
+    deposits: Floats
 
     @property
     def n(self) -> int:
@@ -52,14 +57,25 @@ class Cust:
 
     def tiers(self, view: PolicyView) -> Tiers:
         """Tier and band of each customer, as the rule engine decides
-        (:meth:`PolicyView.classify`)."""
-        return view.classify(self.line, self.list_tier, self.aum, self.contribution)
+        (:meth:`PolicyView.classify`), the hysteresis included."""
+        return view.classify(
+            self.line, self.list_tier, self.aum, self.contribution, self.previous, self.months
+        )
 
     @classmethod
     def from_frame(cls, customers: pd.DataFrame, tree: Tree, view: PolicyView) -> Cust:
         """A contract customers frame as codes (for describing a bank that exists)."""
         group_codes, uniques = pd.factorize(customers["group_id"])
         empty = np.r_[np.asarray(pd.Index(uniques) == ""), True]
+        n = len(customers)
+        previous = np.full(n, -1, dtype=np.int64)
+        if "previous_tier" in customers.columns:
+            previous = code_of(customers["previous_tier"], view.label_names)
+        months, deposits = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.float64)
+        if "months_below" in customers.columns:
+            months = customers["months_below"].to_numpy(dtype=np.int64)
+        if "deposits" in customers.columns:
+            deposits = customers["deposits"].to_numpy(dtype=np.float64)
         return cls(
             line=code_of(customers["segment"], LINES),
             branch=tree.index_of(customers["branch_id"]),
@@ -67,6 +83,9 @@ class Cust:
             contribution=customers["annual_contribution"].to_numpy(dtype=np.float64),
             list_tier=code_of(customers["list_tier"], view.list_names),
             group=np.where(empty[group_codes], -1, group_codes).astype(np.int64),
+            previous=previous,
+            months=months,
+            deposits=deposits,
         )
 
 
@@ -107,6 +126,9 @@ def draw_customers(
         contribution=contribution,
         list_tier=list_tier,
         group=group,
+        previous=np.full(n, -1, dtype=np.int64),
+        months=np.zeros(n, dtype=np.int64),
+        deposits=np.zeros(n, dtype=np.float64),
     )
 
 

@@ -71,8 +71,9 @@ class PolicyFit:
     def fits(self, tier: Ints, band: Ints, branch: Ints, rm: Ints) -> Bools:
         """Whether RM ``rm[i]`` may serve a customer of ``tier[i]``/``band[i]`` at ``branch[i]``.
 
-        Every rule of the policy: line, branch scope (when on), active, unit, certifications,
-        grade and branch level. False for no RM (-1), no branch, or a pooled tier.
+        Every rule of the policy: line (a composite RM serves both), position (executives and
+        assistants serve nobody), branch scope (when on), active, unit, certifications, grade
+        and branch level. False for no RM (-1), no branch, or a pooled tier.
         """
         ok = (tier >= 0) & (rm >= 0) & (branch >= 0)
         sel = np.flatnonzero(ok)
@@ -80,7 +81,9 @@ class PolicyFit:
         ok[sel[k < 0]] = False  # pooled: no RM fits
         sel, k = sel[k >= 0], k[k >= 0]
         r = rm[sel]
-        keep = self.classes.line[k] == self.rms.line[r]
+        # same line, or a composite RM; only an RM position serves customers (contract v1.1)
+        keep = (self.classes.line[k] == self.rms.line[r]) | self.rms.composite[r]
+        keep &= self.rms.position[r] == "rm"
         if self.policy.rules.branch_scope:
             sits = self.rms.branch[r]
             keep &= (sits >= 0) & self.branches.is_ancestor_or_self(sits, branch[sel])

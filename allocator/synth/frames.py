@@ -53,15 +53,21 @@ def to_instance(
     locked: Bools,
     tree: Tree,
     view: PolicyView,
+    *,
+    on_roster: Bools | None = None,
+    forbid: Ints | None = None,
 ) -> Instance:
     """The normalised instance: customers in id order, RMs sorted by id.
 
-    ``rms`` is the RM frame in generation order (``current`` indexes it); ``branches`` the tree.
-    String columns are built as Arrow dictionary decodes (codes into a few distinct values), so
-    a million customers cost a fraction of a second, not a Python string each.
+    ``rms`` is the RM frame in generation order (``current`` and ``forbid`` index it: -1 none);
+    ``on_roster`` says which of its rows rms.csv lists (a leaver is named by today's book but
+    missing from the roster); ``branches`` the tree. String columns are built as Arrow
+    dictionary decodes (codes into a few distinct values), so a million customers cost a
+    fraction of a second, not a Python string each.
     """
     n = cust.n
     rm_ids = rms["rm_id"].tolist()
+    forbid = np.full(n, -1, dtype=np.int64) if forbid is None else forbid
     n_groups = int(cust.group.max()) + 1 if n else 0
     group_ids = id_text("G", np.arange(n_groups, dtype=np.int64), max(5, len(str(n_groups - 1))))
     customers = pd.DataFrame(
@@ -75,14 +81,15 @@ def to_instance(
             "group_id": _str_column(pa.concat_arrays([pa.array([""]), group_ids]), cust.group + 1),
             "current_rm_id": _str_column(["", *rm_ids], current + 1),
             "locked": locked,
-            # contract v1.1 columns, at their "absent" values (v1 behaviour)
-            "forbid_rm_ids": _str_column([""], np.zeros(n, dtype=np.int64)),
-            "previous_tier": _str_column([""], np.zeros(n, dtype=np.int64)),
-            "months_below": np.zeros(n, dtype=np.int64),
-            "deposits": np.zeros(n, dtype=np.float64),
+            # contract v1.1 columns ("" and 0 are their "absent" values: v1 behaviour)
+            "forbid_rm_ids": _str_column(["", *rm_ids], forbid + 1),
+            "previous_tier": _str_column(["", *view.label_names], cust.previous + 1),
+            "months_below": cust.months.astype(np.int64),
+            "deposits": cust.deposits.astype(np.float64),
         }
     )
-    by_id = rms.sort_values("rm_id", kind="stable").reset_index(drop=True)
+    listed = rms if on_roster is None else rms[on_roster]
+    by_id = listed.sort_values("rm_id", kind="stable").reset_index(drop=True)
     for column, value in (("position", "rm"), ("designated_private", False)):
         if column not in by_id.columns:  # contract v1.1 columns at their "absent" values
             by_id[column] = value

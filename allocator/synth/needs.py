@@ -27,6 +27,9 @@ Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 Objects = npt.NDArray[np.object_]
 
+#: months below a line beyond which no wait of a valid policy (at most 120 months) still holds
+_MONTHS_KEPT = 121
+
 #: line codes (positions in :data:`allocator.contract.LINES`) the generator stores per row
 RETAIL: int = LINES.index("retail")
 CORPORATE: int = LINES.index("corporate")
@@ -111,6 +114,7 @@ class PolicyView:
     unit_bits: dict[str, int]
     requirements: Needs
     list_names: list[str]  # the list_tier values the policy's tiers name (codes index this)
+    label_names: list[str]  # every tier and band name (``previous_tier`` codes index this)
     prev_tier: Ints  # the next lower served tier of the same line, -1 none
     lowest_served: dict[str, int]  # per line: the lowest served AUM tier (for downgrades)
 
@@ -165,6 +169,7 @@ class PolicyView:
             unit_bits=unit_bits,
             requirements=requirements,
             list_names=names,
+            label_names=policy.all_tier_names(),
             prev_tier=_previous_tiers(policy),
             lowest_served=_lowest_served(policy),
         )
@@ -177,7 +182,15 @@ class PolicyView:
         """Row of ``requirements`` for each (tier, band) pair (band -1: none)."""
         return tier * (len(self.bands) + 1) + band + 1
 
-    def classify(self, line: Ints, list_tier: Ints, aum: Floats, contribution: Floats) -> Tiers:
+    def classify(
+        self,
+        line: Ints,
+        list_tier: Ints,
+        aum: Floats,
+        contribution: Floats,
+        previous: Ints | None = None,
+        months: Ints | None = None,
+    ) -> Tiers:
         """Tier and band of every customer, as :func:`allocator.rules.assign_tiers` decides.
 
         The rule engine is asked once per *kind* of customer, not once per customer: its rules
@@ -194,6 +207,10 @@ class PolicyView:
             Codes into :data:`LINES` and :attr:`list_names` (-1: unknown line, no list).
         aum, contribution
             The amounts.
+        previous, months
+            Last quarter's tier (codes into :attr:`label_names`, -1 none) and the months below
+            its line, for the hysteresis (contract v1.1); ``None`` or no previous tier at all:
+            the tiers by value alone.
         """
         pol = self.policy
         aum_cuts = sorted({t.aum_min for t in pol.tiers.values() if t.aum_min is not None})
@@ -207,6 +224,13 @@ class PolicyView:
             key *= len(cuts) + 1
             for cut in cuts:
                 key += amount >= cut
+        history = previous is not None and months is not None and bool((previous >= 0).any())
+        if history:  # the hysteresis also reads last quarter's tier and the months below it
+            assert previous is not None and months is not None
+            key *= len(self.label_names) + 1
+            key += previous + 1
+            key *= _MONTHS_KEPT + 1
+            key += np.minimum(months, _MONTHS_KEPT)
         kind, kinds = pd.factorize(key)
         member = np.zeros(kinds.size, dtype=np.int64)
         member[kind] = np.arange(kind.size, dtype=np.int64)  # any member speaks for its kind
@@ -220,6 +244,11 @@ class PolicyView:
                 "list_tier": list_names[list_tier[member] + 1],
             }
         )
+        if history:
+            assert previous is not None and months is not None
+            label_names = np.asarray(["", *self.label_names], dtype=object)
+            one_each["previous_tier"] = label_names[previous[member] + 1]
+            one_each["months_below"] = np.minimum(months[member], _MONTHS_KEPT)
         verdict = assign_tiers(one_each, pol)
         return Tiers(
             kind=np.asarray(kind, dtype=np.int64),

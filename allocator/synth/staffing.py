@@ -50,6 +50,7 @@ from allocator.synth.roles import (
 from allocator.synth.units import Units
 
 Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 Objects = npt.NDArray[np.object_]
 
@@ -82,9 +83,15 @@ def staff_bank(
     *,
     tightness: float,
     n_rms: int | None,
+    deposits: Floats | None = None,
 ) -> Staff:
-    """RMs counted from service capacity, role by role and seat by seat."""
-    slots = _slots(units, place, tree, view, cfg, rng, tightness)
+    """RMs counted from service capacity, role by role and seat by seat.
+
+    ``deposits`` (per branch: its corporate customers' deposits, contract v1.1) adds the
+    staffing rule's other trigger: an outlet whose deposits reach ``corporate_rm_min_deposits``
+    has a corporate RM.
+    """
+    slots = _slots(units, place, tree, view, cfg, rng, tightness, deposits)
     desired = slots["desired"].to_numpy()
     count = np.maximum(slots["min"].to_numpy(), stochastic_round(desired, rng))
     if n_rms is not None:
@@ -122,6 +129,7 @@ def _slots(
     cfg: GeneratorConfig,
     rng: np.random.Generator,
     tightness: float,
+    deposits: Floats | None,
 ) -> pd.DataFrame:
     """Staffing slots (role, seat, grade needed) with the RMs desired and a floor.
 
@@ -148,7 +156,7 @@ def _slots(
     slots = frame.groupby(["role", "branch", "grade"], as_index=False, sort=True).agg(
         desired=("desired", "sum")
     )
-    return _apply_floors(slots, units, place, tree, view, cfg, rng)
+    return _apply_floors(slots, units, place, tree, view, cfg, rng, deposits)
 
 
 def _apply_floors(
@@ -159,9 +167,11 @@ def _apply_floors(
     view: PolicyView,
     cfg: GeneratorConfig,
     rng: np.random.Generator,
+    deposits: Floats | None,
 ) -> pd.DataFrame:
     """Staffing floors (every outlet a retail RM; an outlet with ``corporate_rm_min_customers``
-    corporate customers a corporate RM, as has a sub-branch with customers of its own; every
+    corporate customers, or corporate ``deposits`` of ``corporate_rm_min_deposits``, a corporate
+    RM, as has a sub-branch with customers of its own; every
     centre or department with work one RM) and the one city short of CFP holders: its wealth
     centre staffed at ``short_city_cfp_fill`` of need, no floor, no CFP in its VIP centre."""
     sub_r = view.policy.level_rank("subbranch")
@@ -173,6 +183,8 @@ def _apply_floors(
     corp = (units.needs.line == CORPORATE) & ~units.needs.pooled & (place.role == CORP_OUTLET)
     per_branch = np.bincount(units.scope[corp], weights=units.size[corp], minlength=tree.level.size)
     many = per_branch[b] >= cfg.corporate_rm_min_customers
+    if deposits is not None:
+        many |= deposits[b] >= cfg.corporate_rm_min_deposits
     floor_[(r == CORP_OUTLET) & (level < sub_r) & many] = 1
     floor_[(r == CORP_OUTLET) & (level >= sub_r) & (per_branch[b] > 0)] = 1
     desired = slots["desired"].to_numpy().copy()

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from api.csvsafe import to_safe_csv
+from allocator.io import csv_text_safe as to_safe_csv
 from api.deps import (
     AuditDep,
     DatasetsDep,
@@ -231,3 +231,36 @@ def get_report_chart(
         raise NotFound("the bank-wide chart is not shown to a key scoped to a branch")
     report = quarter_report(plans.plan(job))
     return Response(chart_png(report), media_type="image/png")
+
+
+@router.get(
+    "/{job_id}/coverage",
+    summary="The coverage roles of a job's plan (coverage.csv)",
+    description="A `primary` row per customer with an RM, then each coverage role that applies "
+    "(key-account team members, group network RMs, city co-RMs, executives' co-cover): filled, "
+    "or with an empty `rm_id` and the reason. `format=csv` gives coverage.csv.",
+    responses={
+        **problems(401, 403, 404, 409),
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+    },
+)
+def get_coverage(
+    job_id: str,
+    principal: Viewer,
+    jobs: JobsDep,
+    plans: PlansDep,
+    reviews: ReviewsDep,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    job = jobs.require(job_id)
+    coverage = plans.plan(job).coverage
+    scope = reviews.scope(job, principal)
+    if scope is not None:  # a scoped caller reads its subtree's customers only
+        coverage = scope.filter(coverage)
+    if format == "csv":
+        return PlainTextResponse(
+            to_safe_csv(coverage),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="coverage-{job.id}.csv"'},
+        )
+    return {"job_id": job.id, "coverage": coverage.to_dict(orient="records")}

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from api.csvsafe import to_safe_csv
+from allocator.io import csv_text_safe as to_safe_csv
 from api.deps import Approver, JobsDep, LifecycleDep, Planner, ReviewsDep, SettingsDep, Viewer
 from api.errors import Conflict
 from api.models import Job

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from allocator.compile import compile_problem
+from allocator.coverage import assign_coverage
 from allocator.plan import Plan
 from allocator.solution import Solution, SolutionStatus, StageResult, Termination
 from api.ingest import from_parquet
@@ -176,6 +177,8 @@ class PlanService:
             kpis=job.kpis or {},
             solution=solution_of(assignment, solve),
             compiled=compiled,
+            # the roles are a function of the plan and the bank: settled again, not stored
+            coverage=assign_coverage(compiled, assignment),
         )
 
     def plan(self, job: Job) -> Plan:

@@ -698,6 +698,19 @@
       (solve.termination ? "stopped: " + solve.termination.replace(/_/g, " ") : "") +
       (locks.held !== undefined ? "; locks held " + locks.held + (locks.cannot_hold ? ", " + locks.cannot_hold + " could not hold" : "") : ""),
       solve.status === "optimal" ? "good" : ""));
+    var roles = k.coverage_by_role || {};
+    var roleNames = { team_member: "team members", co_cover: "executives' co-cover", city_co_rm: "city co-RMs" };
+    var roleKeys = Object.keys(roles).filter(function (r) { return r !== "primary"; });
+    $("coverage-csv").hidden = roleKeys.length === 0;
+    if (roleKeys.length) {
+      var filled = 0, applies = 0;
+      var roleText = roleKeys.map(function (r) {
+        filled += roles[r].filled; applies += roles[r].applies;
+        return (roleNames[r] || r.replace(/_/g, " ")) + " " + fmtInt(roles[r].filled) + " of " + fmtInt(roles[r].applies);
+      }).join("; ");
+      tiles.appendChild(tile("Roles beside the RM", fmtInt(filled), "/ " + fmtInt(applies), roleText,
+        applies ? toneOf(filled / applies) : ""));
+    }
     renderCoverage(k.coverage_by_tier || {});
     renderStatus(sc);
     renderUtilisation(k);
@@ -891,17 +904,20 @@
     $("plan-next").disabled = state.page >= pages - 1;
   }
 
-  function downloadCsv(event) {
+  function downloadCsv(event) { downloadFrom(event, "plan-csv", "plan", "plan"); }
+  function downloadCoverage(event) { downloadFrom(event, "coverage-csv", "coverage", "coverage"); }
+
+  function downloadFrom(event, linkId, resource, stem) {
     event.preventDefault();
     if (!state.plan) return;
-    var link = $("plan-csv");
+    var link = $(linkId);
     var jobId = state.plan.jobId;
     link.setAttribute("aria-busy", "true");
-    api("v1/jobs/" + encodeURIComponent(jobId) + "/plan?format=csv", { raw: true, accept: "text/csv" })
+    api("v1/jobs/" + encodeURIComponent(jobId) + "/" + resource + "?format=csv", { raw: true, accept: "text/csv" })
       .then(function (res) { return res.blob(); })
       .then(function (blob) {
         var url = URL.createObjectURL(blob);
-        var a = el("a", { href: url, download: "plan-" + jobId + ".csv", hidden: true });
+        var a = el("a", { href: url, download: stem + "-" + jobId + ".csv", hidden: true });
         document.body.appendChild(a);
         a.click();
         document.body.removeChild(a);
@@ -1017,6 +1033,7 @@
     $("job-cancel").addEventListener("click", cancelJob);
     $("jobs-refresh").addEventListener("click", loadJobs);
     $("plan-csv").addEventListener("click", downloadCsv);
+    $("coverage-csv").addEventListener("click", downloadCoverage);
     var searchTimer = null;
     $("plan-search").addEventListener("input", function () {
       window.clearTimeout(searchTimer);

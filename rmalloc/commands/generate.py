@@ -1,7 +1,9 @@
 """``rmalloc generate``: write a realistic synthetic bank (contract v1 files) from a seed.
 
-Synthetic banks let anyone try, test and benchmark the allocator without real customer data. The
-summary printed is counts only (tiers, RM roles, faults of today's book), never a customer row.
+Synthetic banks let anyone try, test and benchmark the allocator without real customer data;
+``--preset v1.1`` and ``--preset harsh`` (``--harsh``) add the contract v1.1 columns and a harder
+bank (:data:`allocator.synth.PRESETS`). The summary printed is counts only (tiers, RM roles,
+faults of today's book, v1.1 features), never a customer row.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ def register(sub: Any) -> None:
         description=(
             "Generate a realistic, deterministic bank -- branch tree, RMs counted from service "
             "capacity, customers with realistic tier shares, today's book with real faults -- "
-            "and write branches, rms and customers files (contract v1)."
+            "and write branches, rms and customers files (contract v1; v1.1 columns with "
+            "--preset v1.1 or --preset harsh)."
         ),
     )
     p.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="directory to write into")
@@ -51,12 +54,25 @@ def register(sub: Any) -> None:
         metavar="T",
         help="demand over planned RM supply: 2 halves the RMs, 0.5 doubles them (default 1)",
     )
+    p.add_argument(
+        "--preset",
+        choices=("default", "v1.1", "harsh"),
+        default="default",
+        help=(
+            "generator settings: default (contract v1 columns only), v1.1 (executives, N+1 "
+            "assistants, composite RMs, designated VIP centres, last quarter's tiers, deposits, "
+            "complaints) or harsh (v1.1 plus leavers missing from the roster, capacity below "
+            "demand, many key accounts, dedicated RMs serving others, groups across cities)"
+        ),
+    )
+    p.add_argument("--harsh", action="store_true", help="the same as --preset harsh")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from allocator.synth import STAGES, describe_bank, generate_bank, write_bank
+    from allocator.synth import PRESETS, STAGES, describe_bank, generate_bank, write_bank
 
+    config = PRESETS["harsh" if args.harsh else args.preset]()
     started = time.perf_counter()
     with _progress(len(STAGES) + 1, enabled=args.customers > PROGRESS_ABOVE) as step:
         bank = generate_bank(
@@ -64,11 +80,12 @@ def run(args: argparse.Namespace) -> int:
             args.seed,
             n_rms=args.rms,
             tightness=args.tightness,
+            config=config,
             progress=step,
         )
         step("write")
         paths = write_bank(bank, args.out_dir, args.format)
-    summary = describe_bank(bank)
+    summary = describe_bank(bank, components=False)
     print(_summary_text(summary, paths, time.perf_counter() - started))
     return 0
 
@@ -136,6 +153,40 @@ def _summary_text(summary: Mapping[str, Any], paths: Mapping[str, Path], seconds
         f"book      with RM {book['with_rm']:,}, no RM {book['no_rm']:,}, "
         f"RM inactive {book['rm_inactive']:,}, RM no longer eligible {book['rm_ineligible']:,}, "
         f"pooled with RM {book['pooled_with_rm']:,}, overloaded RMs {book['overloaded_rms']:,}, "
-        f"locked {book['locked']:,} ({book['locks_dead']:,} on inactive RMs)",
+        f"locked {book['locked']:,} ({book['locks_dead']:,} on inactive RMs or leavers)",
     ]
+    lines += _v11_lines(summary)
     return "\n".join(lines)
+
+
+def _v11_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The contract v1.1 features a bank has (none for a v1 bank)."""
+    out = []
+    positions = {k: v for k, v in summary["positions"].items() if k != "rm"}
+    co_cover = summary["co_cover"]
+    if any(positions.values()):
+        out.append(
+            f"positions {_counts(positions)}; co-cover capacity {co_cover['capacity']:,} "
+            f"for {co_cover['demand']:,} customers above the lowest line"
+        )
+    designated = summary["designated"]
+    if summary["composite_rms"] or designated["rms"]:
+        out.append(
+            f"roles     composite RMs {summary['composite_rms']:,}, designated VIP centres "
+            f"{designated['centres']:,} ({designated['rms']:,} RMs)"
+        )
+    leavers = summary["leavers"]
+    if leavers["rms"]:
+        out.append(
+            f"leavers   {leavers['rms']:,} RMs missing from the roster, "
+            f"{leavers['customers']:,} of their customers in today's book"
+        )
+    q = summary["quarter"]
+    if q["previous_tier"] or q["forbidden"] or q["corporate_with_deposits"]:
+        out.append(
+            f"quarter   previous tier {q['previous_tier']:,}, below it {q['below_previous']:,}, "
+            f"held by hysteresis {q['held']:,}; forbidden RMs {q['forbidden']:,}; corporate "
+            f"with deposits {q['corporate_with_deposits']:,}, outlets >= 10M "
+            f"{q['outlets_deposits_10m']:,}"
+        )
+    return out

@@ -279,3 +279,14 @@ def test_quarter_report_of_a_plan(service, solved) -> None:
     assert moved == solved["kpis"]["status_counts"]["moved"]
     png = service.client.get(f"/v1/jobs/{solved['id']}/report/chart.png", headers=h)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+
+def test_coverage_of_a_plan(service, solved) -> None:
+    h = service.headers("viewer")
+    r = service.client.get(f"/v1/jobs/{solved['id']}/coverage", headers=h)
+    assert r.status_code == 200, r.text
+    rows = r.json()["coverage"]
+    primary = [row for row in rows if row["role"] == "primary"]
+    assert len(primary) == solved["kpis"]["assigned"]
+    csv = service.client.get(f"/v1/jobs/{solved['id']}/coverage?format=csv", headers=h)
+    assert csv.text.startswith("customer_id,role,rm_id,reason")

@@ -17,6 +17,7 @@ import pytest
 from tinybank import frames  # type: ignore[import-not-found]
 
 from allocator.errors import InputError, InputIssue
+from allocator.io.limits import how_to_raise
 from api.sandbox import Limits, SandboxError, run_bounded
 
 
@@ -108,7 +109,9 @@ def test_json_upload_is_checked_the_same_and_under_its_policy(service) -> None:
 
 def test_a_size_limit_in_the_input_is_413_and_the_rest_422(service) -> None:
     def limit() -> None:
-        raise InputError([InputIssue("customers", None, None, None, "more than 10 rows: limit")])
+        # the words every library guard ends with (allocator.io.limits.how_to_raise)
+        message = f"11 rows, more than allowed: {how_to_raise('max_rows', 10)}"
+        raise InputError([InputIssue("customers", None, None, None, message)])
 
     def plain() -> None:
         raise InputError([InputIssue("customers", 2, "aum", "x", "must be a number")])
@@ -116,7 +119,7 @@ def test_a_size_limit_in_the_input_is_413_and_the_rest_422(service) -> None:
     service.app.add_api_route("/test/limit", limit)
     service.app.add_api_route("/test/plain", plain)
     r = service.client.get("/test/limit")
-    assert r.status_code == 413 and r.json()["issues"][0]["message"].endswith("limit")
+    assert r.status_code == 413 and "max_rows=10" in r.json()["issues"][0]["message"]
     assert service.client.get("/test/plain").status_code == 422
 
 

@@ -242,7 +242,11 @@ def test_solve_the_sample_and_explain_a_customer(server: Server, ui: Page, tmp_p
     # KPIs: tiles, coverage chart, status counts, utilisation per line
     kpis = job["kpis"]
     tiles = page.locator("#kpi-tiles .tile")
-    expect(tiles).to_have_count(5)
+    roles = {k: v for k, v in kpis.get("coverage_by_role", {}).items() if k != "primary"}
+    expect(tiles).to_have_count(6 if roles else 5)  # a tile of roles beside the RM when any
+    if roles:
+        expect(tiles.last).to_contain_text("Roles beside the RM")
+        expect(page.locator("#coverage-csv")).to_be_visible()
     expect(tiles.first).to_contain_text(f"{kpis['assigned']:,}")
     expect(tiles.first).to_contain_text(f"/ {kpis['individual']:,}")
     bars = page.locator("#coverage-chart svg g[data-tier]")

@@ -21,10 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocator.backends import choose_backend, from_name
-from allocator.backends.base import SolveControl
+from allocator.backends.base import Capability, SolveControl
 from allocator.backends.flow import FlowBackend, customer_weights_constant
-from allocator.flow.network import Hubs, rm_groups, solve_transport
+from allocator.flow.network import Hubs, rm_groups
 from allocator.flow.seating import seat
+from allocator.flow.transport import solve_transport
 from allocator.params import SolveOptions
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus, Termination
@@ -463,3 +464,33 @@ def test_seating_puts_members_back_with_today_rm() -> None:
     hubs = hubs_of([[(0, 10), (1, 10)]], [[1, -1, 0, 1]], [1])
     member_rm = seat(hubs, np.array([1, 2], dtype=np.int64), 2)
     assert member_rm.tolist() == [1, -1, 0, 1]  # the newcomer is the one left without a seat
+
+
+# ------------------------------------------------------------------------------------------------
+# continuity: today's book as the start, a proven moves bound, move caps
+# ------------------------------------------------------------------------------------------------
+def test_continuity_stage_reports_a_proven_bound() -> None:
+    # c3 (value 100) fits r0 only, which is full of today's customers: one of them moves
+    pairs = [(c, r, 10) for c in range(3) for r in range(2)] + [(3, 0, 100)]
+    p = problem([1, 1, 1, 1], [2, 2], pairs, current={0: 0, 1: 0, 2: 1})
+    sol = solve("flow", p)
+    cont = sol.stage("continuity")
+    assert cont is not None and cont.objective == 1 and cont.bound == 1
+    assert cont.status == SolutionStatus.OPTIMAL
+
+
+def test_an_unchanged_book_comes_back_unchanged() -> None:
+    pairs = [(c, r, 10) for c in range(3) for r in range(2)] + [(3, 0, 100)]
+    p = problem([1, 1, 1, 1], [2, 2], pairs, current={0: 0, 1: 1, 3: 0})
+    sol = solve("flow", p)
+    assert sol.assignment.tolist()[:2] == [0, 1] and sol.assignment[3] == 0
+    assert p.moves(sol.assignment) == 0
+
+
+def test_move_caps_are_native() -> None:
+    assert FlowBackend.supports(Capability.MOVE_CAPS) and FlowBackend.warm_start
+    pairs = [(c, r, 10) for c in range(3) for r in range(2)] + [(3, 0, 100)]
+    p = problem([1, 1, 1, 1], [2, 2], pairs, current={0: 0, 1: 0, 2: 1})
+    p = p.replace(move_cap=np.array([0, -1], dtype=np.int64))
+    sol = solve("flow", p)
+    assert p.violations(sol.assignment) == [] and p.moves(sol.assignment) == 0

@@ -6,9 +6,10 @@ import numpy as np
 from flowstate import state_of
 
 from allocator.flow.hubs import POOLED, build_hubs
-from allocator.flow.network import Hubs, solve_transport
+from allocator.flow.network import Hubs
 from allocator.flow.rounding import round_flow, unseated
 from allocator.flow.state import FlowState
+from allocator.flow.transport import solve_transport
 
 
 def pooled(s: FlowState) -> Hubs:

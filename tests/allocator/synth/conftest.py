@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from allocator.instance import Instance
-from allocator.synth import generate_bank
+from allocator.synth import GeneratorConfig, generate_bank
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +19,17 @@ def bank20k() -> Instance:
 def small() -> Instance:
     """3,000 customers: for tests that only need a bank."""
     return generate_bank(3_000, 5)
+
+
+@pytest.fixture(scope="session")
+def v11_bank() -> Instance:
+    """100,000 customers of the v1.1 preset (20 sub-branches, 5 cities, 2 designated VIP
+    centres): executives, assistants, composite RMs, last quarter's history, deposits,
+    complaints."""
+    return generate_bank(100_000, 9, config=GeneratorConfig.v11())
+
+
+@pytest.fixture(scope="session")
+def harsh_bank() -> Instance:
+    """50,000 customers of the harsh preset."""
+    return generate_bank(50_000, 11, config=GeneratorConfig.harsh())
