@@ -4,7 +4,8 @@ Customers are aggregated into *classes* of equal eligibility, exactly as the all
 them, and who may serve a class is decided by the allocator's own eligibility rules
 (:mod:`allocator.rules`) run on the existing RM groups and every serving decision together (a
 hire, a redeployed counter clerk, an RM certified, an RM moved): the planner and the allocator
-cannot disagree about eligibility. Only classes of targeted tiers are kept.
+cannot disagree about eligibility. Only classes of targeted tiers are kept; a customer who
+forbids the RMs of a group (``forbid_rm_ids``) gets a class without that group.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocator.contract import parse_id_list
 from allocator.instance import Instance
 from allocator.policy import Policy
 from allocator.rules import BranchTable, RmTable, assign_tiers, build_classes, eligible_class_pairs
@@ -23,6 +25,7 @@ from scenarios.headcount.options import Catalogue
 from scenarios.headcount.rules import StaffingRules
 
 Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
 
 
 @dataclass
@@ -103,6 +106,49 @@ def supply_rms(cat: Catalogue, serves: npt.NDArray[np.bool_]) -> pd.DataFrame:
     return out
 
 
+def split_forbidding(
+    customers: pd.DataFrame,
+    class_of: Ints,
+    n_classes: int,
+    pairs_k: Ints,
+    pairs_r: Ints,
+    groups: pd.DataFrame,
+    row_group: Ints,
+) -> tuple[Ints, Ints, Ints, Ints]:
+    """Classes refined by ``forbid_rm_ids`` (contract v1.1): a customer who forbids every RM of
+    an existing group may not be served by those RMs -- where they sit today, certified or
+    moved (``row_group``: the group each supply row's RMs come from, -1 for new people) -- so it
+    moves to a class of its own (its base class less those rows); hires serve it as before.
+
+    Returns
+    -------
+    class_of, base, pairs_k, pairs_r
+        Each customer's class; each class's base class (itself for the allocator's classes);
+        the eligible (class, supply row) pairs with the refined classes' added.
+    """
+    if "forbid_rm_ids" not in customers.columns or len(groups) == 0:
+        return class_of, np.arange(n_classes), pairs_k, pairs_r
+    cells = customers["forbid_rm_ids"].to_numpy(dtype=object)
+    members = [frozenset(ids) for ids in groups["rm_ids"]]
+    out = class_of.copy()
+    refined: dict[tuple[int, frozenset[int]], int] = {}
+    for i in np.flatnonzero((cells != "") & (class_of >= 0)):
+        forbid = frozenset(parse_id_list(cells[i]))
+        barred = frozenset(g for g, ms in enumerate(members) if ms and ms <= forbid)
+        if barred:
+            out[i] = refined.setdefault((int(class_of[i]), barred), n_classes + len(refined))
+    if not refined:
+        return class_of, np.arange(n_classes), pairs_k, pairs_r
+    base = np.concatenate([np.arange(n_classes), [k for k, _ in refined]]).astype(np.int64)
+    extra_k, extra_r = [pairs_k], [pairs_r]
+    for (k, barred), new in refined.items():
+        rows = pairs_r[pairs_k == k]
+        rows = rows[~np.isin(row_group[rows], list(barred))]
+        extra_k.append(np.full(len(rows), new, dtype=np.int64))
+        extra_r.append(rows)
+    return out, base, np.concatenate(extra_k), np.concatenate(extra_r)
+
+
 def build_supply(
     instance: Instance,
     policy: Policy,
@@ -119,18 +165,24 @@ def build_supply(
     rmt = RmTable.build(rms, br, policy)
     classes = build_classes(cust, tiers, br, rmt, policy)
     pairs = eligible_class_pairs(classes, rmt, br, policy)
-    cls_of = classes.class_of
+    row_group = np.concatenate(
+        [np.arange(len(cat.groups)), cat.decisions["group"].to_numpy(dtype=np.int64)[serves]]
+    )
+    cls_of, base, all_k, all_r = split_forbidding(
+        cust, classes.class_of, classes.n, pairs.k, pairs.r, cat.groups, row_group
+    )
+    n_classes = len(base)
     open_ = cls_of >= 0
-    class_n = np.bincount(cls_of[open_], minlength=classes.n).astype(float)
-    work = np.zeros(classes.n)
+    class_n = np.bincount(cls_of[open_], minlength=n_classes).astype(float)
+    work = np.zeros(n_classes)
     work[cls_of[open_]] = tiers["workload"].to_numpy(dtype=float)[open_]
-    label = np.full(classes.n, "", dtype=object)
+    label = np.full(n_classes, "", dtype=object)
     label[cls_of[open_]] = tiers["tier"].to_numpy(dtype=object)[open_]
     prio = tiers[open_].groupby("tier")["priority"].max()
     targeted = np.array([targets.get(t, 0) > 0 for t in label], dtype=bool)
-    keep = targeted[pairs.k]
-    pk, pr = pairs.k[keep], pairs.r[keep]
-    excl = classes.one_to_one
+    keep = targeted[all_k]
+    pk, pr = all_k[keep], all_r[keep]
+    excl = classes.one_to_one[base]
     # capacity net of packing loss: an RM may be left (its largest shared workload - 1) short
     wmax = np.zeros(len(rms))
     shared = ~excl[pk]

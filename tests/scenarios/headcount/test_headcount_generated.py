@@ -2,8 +2,9 @@
 solve, reach the targets; no row is of a kind its rule does not need; the required RMs and the
 actions agree branch by branch; the staffing rules hold after the plan.
 
-Two banks: a v1 bank (no deposits: the corporate rule reads contribution as the proxy) and a
-v1.1 bank whose corporate customers give their deposits.
+Three banks: a v1 bank (no deposits: the corporate rule reads contribution as the proxy), a v1
+bank whose corporate customers give their deposits, and a harsh v1.1 bank (executives, locks,
+customers forbidding their RM, hysteresis).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from allocator.allocation import allocate
 from allocator.instance import Instance
-from allocator.synth import generate_bank
+from allocator.synth import GeneratorConfig, generate_bank
 from scenarios.headcount import apply_actions, plan_headcount
 from scenarios.headcount.staff_synth import synthetic_staff
 
@@ -44,10 +45,12 @@ def net_rm_posts(hires: pd.DataFrame, bank: Instance) -> pd.Series:
     return frame.groupby(["branch_id", "line"])["n"].sum()
 
 
-@pytest.mark.parametrize("seed,deposits", [(3, False), (11, True)])
-def test_generated_bank(seed: int, deposits: bool) -> None:
-    bank = generate_bank(3000, seed)
-    if deposits:
+@pytest.mark.parametrize(
+    "seed,deposits,harsh", [(3, False, False), (11, True, False), (7, True, True)]
+)
+def test_generated_bank(seed: int, deposits: bool, harsh: bool) -> None:
+    bank = generate_bank(3000, seed, config=GeneratorConfig.harsh() if harsh else None)
+    if deposits and not harsh:
         bank = with_deposits(bank)
     staff = synthetic_staff(bank, seed)
     plan = plan_headcount(
