@@ -21,11 +21,13 @@ One concept per module, each depending only on those above it:
 - :mod:`~scenarios.headcount.requirement`: a rule at a branch as data (checked and imposed);
 - :mod:`~scenarios.headcount.checks`: each staffing rule as requirements, and the checks table;
 - :mod:`~scenarios.headcount.profiles`: the RM hire grid, priced;
+- :mod:`~scenarios.headcount.lever_options`: redeploying, certifying, moving people;
 - :mod:`~scenarios.headcount.options`: every decision the planner may take, priced, in pools;
 - :mod:`~scenarios.headcount.effects`: what each decision does to the roster;
 - :mod:`~scenarios.headcount.supply`: customer classes and who may serve them;
 - :mod:`~scenarios.headcount.constraints`: rules, quota as linear rows over the decisions;
 - :mod:`~scenarios.headcount.model`: the MILP (:class:`HeadcountModel`) and its HiGHS solve;
+- :mod:`~scenarios.headcount.planner`: everything built once for a bank (:class:`Planner`);
 - :mod:`~scenarios.headcount.actions`: hires.csv rows, applied to the bank and the roster;
 - :mod:`~scenarios.headcount.solution`: the solution read as actions, each with its purpose;
 - :mod:`~scenarios.headcount.targets`: coverage targets asked for, and implied;
@@ -33,7 +35,13 @@ One concept per module, each depending only on those above it:
 - :mod:`~scenarios.headcount.verify`: the actions applied, allocated and checked;
 - :mod:`~scenarios.headcount.audit`: is each row of the kind its rule needs;
 - :mod:`~scenarios.headcount.io`: hires.csv out, the quota table in;
-- :mod:`~scenarios.headcount.plan`: :func:`plan_headcount`, which composes them.
+- :mod:`~scenarios.headcount.plan`: :func:`plan_headcount`, which composes them;
+- :mod:`~scenarios.headcount.attrition`, :mod:`~scenarios.headcount.horizon`: leavers,
+  followers and growth; the plan over quarters;
+- :mod:`~scenarios.headcount.curve`, :mod:`~scenarios.headcount.charts`,
+  :mod:`~scenarios.headcount.words`, :mod:`~scenarios.headcount.report`: the coverage curve,
+  the charts, the plan in plain words, the one-page HTML report;
+- :mod:`~scenarios.headcount.staff_synth`: a plausible staff table for a generated bank.
 """
 
 from __future__ import annotations
