@@ -39,6 +39,7 @@ from api.routers import (
     recommendations,
     scenarios,
     ui,
+    workforce,
 )
 from api.schemas import DatasetCreate, ProblemDetail
 from api.services import Services
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(docs.router)  # /docs from local assets (no internet needed)
     app.include_router(ui.router)  # the web page: GET / and /ui (api/static)
+    app.include_router(workforce.router)  # /v1/headcount, /v1/sweeps and the HR screen /hr
     errors.install(app, retry_after_seconds=settings.retry_after_seconds)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)

@@ -43,6 +43,7 @@ from api.review import restate
 from api.services.datasets import DatasetService
 from api.services.params import JobParams
 from api.services.policies import PolicyCache
+from api.workforce_jobs import WORKFORCE_KINDS, run_workforce_job
 
 if TYPE_CHECKING:  # scenarios are optional in a build: imported where a scenario runs
     from scenarios.spec import ScenarioSpec
@@ -187,6 +188,18 @@ def execute(
         policy = policies.load(request.policy)
         if job.kind == "scenario":
             outcome = _run_scenario(datasets, job, request, params, policy, control, write_progress)
+        elif job.kind in WORKFORCE_KINDS:  # a workforce plan or a sweep: a result, no plan table
+            result = run_workforce_job(
+                job.kind,
+                job.params,
+                request,
+                instance=datasets.load_instance(job.dataset_id, policy),
+                policy=policy,
+                params=params,
+                control=control,
+                write_progress=write_progress,
+            )
+            outcome = Outcome(result=result)
         else:
             instance = datasets.load_instance(job.dataset_id, policy)
             write_progress("solving", {"stage": "solving"})

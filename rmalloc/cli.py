@@ -37,6 +37,7 @@ COMMANDS = (
     "compare",
     "sweep",
     "headcount",
+    "grades",
     "serve",
     "worker",
     "keys",

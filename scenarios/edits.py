@@ -28,9 +28,11 @@ from scenarios.spec import (
     Certify,
     EditBase,
     GrowCustomers,
+    MoveRms,
     PolicyEdit,
     RemoveRms,
     SetCapacity,
+    SetGrades,
     ShiftAum,
 )
 
@@ -213,6 +215,35 @@ def _tier_mask(edit: str, instance: Instance, policy: Policy, tier: str) -> np.n
     return (assign_tiers(instance.customers, policy)["tier"] == tier).to_numpy()
 
 
+def move_rms(
+    instance: Instance, *, rm_ids: Sequence[str], branch_id: str, unit: str | None = None
+) -> Instance:
+    """Transfers: the named RMs move to ``branch_id`` (and ``unit``, else they keep theirs).
+
+    Line, grade, certifications and capacity go with the RM; its customers' ``current_rm_id``
+    stays, so the plan says where they go (kept, when the RM may still serve them from there).
+    """
+    mask = _check_rm_ids("move_rms", instance.rms, rm_ids)
+    if instance.branches_given and branch_id not in set(instance.branches["branch_id"]):
+        raise _fail("move_rms", "no branch with this id", "branch_id", branch_id)
+    rms = instance.rms.copy()
+    rms.loc[mask, "branch_id"] = branch_id
+    if unit is not None:
+        rms.loc[mask, "unit"] = unit
+    return instance.replace(rms=rms)
+
+
+def set_grades(instance: Instance, *, grades: Mapping[str, str]) -> Instance:
+    """Next year's grades: each named RM takes the grade given (a grade review's proposal).
+
+    An unknown RM is an error; an unknown grade is reported when the edited bank is validated.
+    """
+    mask = _check_rm_ids("set_grades", instance.rms, list(grades))
+    rms = instance.rms.copy()
+    rms.loc[mask, "grade"] = rms.loc[mask, "rm_id"].map(dict(grades))
+    return instance.replace(rms=rms)
+
+
 def grow_customers(
     instance: Instance, policy: Policy, *, tier: str, percent: float, seed: int
 ) -> Instance:
@@ -297,6 +328,10 @@ def apply_edit(
         return grow_customers(instance, policy, **p, seed=seed), policy
     if isinstance(edit, ShiftAum):
         return shift_aum(instance, policy, **p), policy
+    if isinstance(edit, MoveRms):
+        return move_rms(instance, **p), policy
+    if isinstance(edit, SetGrades):
+        return set_grades(instance, **p), policy
     raise TypeError(f"unknown edit {type(edit).__name__}")
 
 

@@ -141,13 +141,47 @@ class ShiftAum(EditBase):
     tier: str | None = None
 
 
+class MoveRms(EditBase):
+    """Transfers: RMs move to another branch (and unit), keeping line, grade, certifications."""
+
+    op: Literal["move_rms"] = "move_rms"
+    rm_ids: StrList = Field(min_length=1)
+    branch_id: str
+    unit: Unit | None = None
+
+
+class SetGrades(EditBase):
+    """Next year's grades (a grade review's proposal): RM id -> grade."""
+
+    op: Literal["set_grades"] = "set_grades"
+    grades: dict[str, str] = Field(min_length=1)
+
+
 Edit = Annotated[
-    AddRms | RemoveRms | Certify | SetCapacity | PolicyEdit | GrowCustomers | ShiftAum,
+    AddRms
+    | RemoveRms
+    | Certify
+    | SetCapacity
+    | PolicyEdit
+    | GrowCustomers
+    | ShiftAum
+    | MoveRms
+    | SetGrades,
     Field(discriminator="op"),
 ]
 EDIT_TYPES: dict[str, type[EditBase]] = {
     cls.model_fields["op"].default: cls
-    for cls in (AddRms, RemoveRms, Certify, SetCapacity, PolicyEdit, GrowCustomers, ShiftAum)
+    for cls in (
+        AddRms,
+        RemoveRms,
+        Certify,
+        SetCapacity,
+        PolicyEdit,
+        GrowCustomers,
+        ShiftAum,
+        MoveRms,
+        SetGrades,
+    )
 }
 
 

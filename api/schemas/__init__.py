@@ -181,7 +181,7 @@ class JobOut(BaseModel):
     so far while it runs."""
 
     id: str
-    kind: Literal["solve", "scenario"]
+    kind: Literal["solve", "scenario", "headcount", "sweep"]
     dataset_id: str
     status: JobStatus
     stage: str | None

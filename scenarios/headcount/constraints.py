@@ -1,194 +1,151 @@
-"""The staffing rules as constraints on the hires: one function per rule.
+"""The staffing rules, the quota and the budget as linear rows over the decisions.
 
-:mod:`scenarios.headcount.checks` reads the same rules off a bank; here each becomes linear
-constraints on the integer hire variables of :class:`~scenarios.headcount.model.HeadcountModel`,
-for the rules a user names in ``enforce``. Each function adds only its own rule, so a rule can be
-read (and tested) alone; :func:`add_staffing_constraints` adds them in a fixed order, which keeps
-the model -- and so the solver's choice among equally cheap plans -- the same from run to run.
+A rule is a :class:`~scenarios.headcount.requirement.Requirement`; on the roster plus the
+decisions' effects (:mod:`scenarios.headcount.effects`) each count it takes is today's count plus
+a linear sum of decisions, so the rule becomes ``sum(coef[d] * x[d]) >= rhs`` with ``rhs`` today's
+shortfall. The same arithmetic gives each branch's RM posts after the plan (the quota, 职数).
+Rows are built in the requirements' fixed order, which keeps the model -- and so the solver's
+choice among equally cheap plans -- the same from run to run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocator.instance import Instance
 from allocator.policy import Policy
-from scenarios.headcount.bank import holds_any
-from scenarios.headcount.checks import busy_corporate_outlets
-from scenarios.headcount.rules import StaffingRules
+from scenarios.headcount.requirement import Requirement, Who
+from scenarios.headcount.roster import Roster
 
-if TYPE_CHECKING:
-    import pulp
-
-Mask = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
 
 
-class HireSums:
-    """The hire variables with the sums the rules take of them.
+def contributions(who: Who, effects: pd.DataFrame, policy: Policy, n: int) -> Floats:
+    """Per decision, how many people ``who`` counts one unit of it adds (negative: removes)."""
+    mask = who.mask(effects, policy)
+    return np.bincount(
+        effects["decision"].to_numpy(dtype=np.int64)[mask],
+        weights=effects["count"].to_numpy(dtype=float)[mask],
+        minlength=n,
+    ).astype(float)
 
-    Parameters
+
+@dataclass(frozen=True)
+class RuleRow:
+    """One enforced requirement as ``coef @ x >= rhs``.
+
+    Attributes
     ----------
-    hires
-        Candidate row -> integer hire variable (only the candidates the model kept).
-    cands
-        The candidates, with the :data:`~scenarios.headcount.profiles.ROLE_COLUMNS`.
+    requirement
+        The rule at its branch.
+    coef
+        Per decision: how one unit of it moves the rule's slack.
+    rhs
+        Today's shortfall (<= 0: met today).
     """
 
-    def __init__(self, hires: Mapping[int, Any], cands: pd.DataFrame) -> None:
-        import pulp  # lazily: importing the planner should not cost PuLP's import
+    requirement: Requirement
+    coef: Floats
+    rhs: float
 
-        self.hires, self.cands = hires, cands
-        self._sum = pulp.lpSum
-        self._at = {b: (cands["branch_id"] == b).to_numpy() for b in set(cands["branch_id"])}
-        self._none = np.zeros(len(cands), dtype=bool)
-
-    def at(self, branch: str) -> Mask:
-        """Which candidates sit at ``branch``."""
-        return self._at.get(branch, self._none)
-
-    def where(self, column: str, value: Any = True) -> Mask:
-        """Which candidates have ``column == value``."""
-        return (self.cands[column] == value).to_numpy()
-
-    def hired(self, mask: Mask) -> Any:
-        """The number of hires among the candidates of ``mask`` (a linear expression)."""
-        return self._sum(v for i, v in self.hires.items() if mask[i])
+    @property
+    def short_today(self) -> bool:
+        return self.rhs > 1e-9
 
 
-def rm_share_constraints(
-    prob: pulp.LpProblem,
-    hires: HireSums,
-    rms: pd.DataFrame,
-    rules: StaffingRules,
-    staff: pd.DataFrame | None,
-) -> None:
-    """RMs >= ``rm_share_min`` of staff per branch of the staff table; a hire adds one to both.
-
-    Without a staff table there is nothing to impose (the model's notes say so).
-    """
-    if staff is None:
-        return
-    for b, s in zip(staff["branch_id"], staff["staff"], strict=True):
-        have = float((rms["branch_id"] == b).sum())
-        rhs = rules.rm_share_min * float(s) - have
-        if rhs > 0:
-            prob += (1 - rules.rm_share_min) * hires.hired(hires.at(b)) >= rhs
-
-
-def center_constraints(
-    prob: pulp.LpProblem,
-    hires: HireSums,
-    rms: pd.DataFrame,
+def rule_rows(
+    requirements: list[Requirement],
+    enforce: Set[str],
+    roster: Roster,
+    effects: pd.DataFrame,
     policy: Policy,
-    rules: StaffingRules,
-    unit: str,
-) -> list[str]:
-    """Each existing wealth or VIP centre (``unit``) reaches its minimum staff, and a VIP centre
-    its minimum of certified staff, by hires into it.
+    n: int,
+) -> tuple[list[RuleRow], list[str]]:
+    """The enforced requirements that constrain the decisions: short today, or some decision
+    could break them (a hire that calls for an assistant, an RM moved away).
 
     Returns
     -------
-    list of str
-        Notes for wealth centres with uncertified RMs: the rule wants all certified, and hiring
-        cannot certify the RMs already there (a ``certify`` edit can).
+    rows, notes
+        The rows, and notes on rules that cannot be imposed (no staff table).
     """
-    if unit == "wealth_center":
-        min_staff, min_cert, role = rules.wealth_center_min_staff, 0, "wc_cert"
-        wanted = rules.wealth_center_certifications
-    else:
-        min_staff, min_cert, role = (
-            rules.vip_center_min_staff,
-            rules.vip_center_min_certified,
-            "vip_cert",
+    rows: list[RuleRow] = []
+    skipped: set[str] = set()
+    for req in requirements:
+        if req.family not in enforce:
+            continue
+        if req.needs_staff and not roster.staff_given:
+            skipped.add(req.family)
+            continue
+        coef = contributions(req.counted, effects, policy, n)
+        for c, who in req.per:
+            coef = coef - c * contributions(who, effects, policy, n)
+        rhs = req.required(roster.frame, policy) - req.counted.count(roster.frame, policy)
+        if rhs > 1e-9 or (coef < -1e-12).any():
+            rows.append(RuleRow(req, coef, float(rhs)))
+    notes = [
+        f"{family}: counts staff beyond rms.csv; without staff.csv it is not enforced"
+        for family in sorted(skipped)
+    ]
+    return rows, notes
+
+
+@dataclass(frozen=True)
+class QuotaRow:
+    """RM posts at a branch after the plan stay within its quota: ``coef @ x <= room``."""
+
+    branch_id: str
+    coef: Floats
+    room: float
+
+
+def quota_rows(
+    quota: Mapping[str, int], roster: Roster, effects: pd.DataFrame, policy: Policy, n: int
+) -> tuple[list[QuotaRow], list[str]]:
+    """One row per branch of the quota (职数): RMs there today plus the plan's net additions
+    <= the quota. A branch already above its quota may not grow (it is not made to shrink:
+    moving people out is a decision of its own); a note names it."""
+    rows, notes = [], []
+    for b in sorted(quota):
+        who = Who(b, rm_roles=("rm",))
+        today = who.count(roster.frame, policy)
+        if today > quota[b]:
+            notes.append(f"quota: {b} has {today:g} RMs today, above its quota of {quota[b]}")
+        rows.append(
+            QuotaRow(b, contributions(who, effects, policy, n), float(max(quota[b] - today, 0)))
         )
-        wanted = rules.vip_center_certifications
+    return rows, notes
+
+
+def add_rule_rows(prob: Any, x: Mapping[int, Any], rows: list[RuleRow]) -> list[str]:
+    """Add each rule row to ``prob`` (a PuLP problem); returns notes on rows no decision can
+    meet (the plan is then infeasible, and the note says which rule where)."""
+    import pulp
+
     notes: list[str] = []
-    for b, grp in rms[rms["unit"] == unit].groupby("branch_id"):
-        in_unit = hires.at(str(b)) & hires.where("unit", unit)
-        if len(grp) < min_staff:
-            prob += hires.hired(in_unit) >= min_staff - len(grp)
-        have = sum(holds_any(x, wanted, policy) for x in grp["certifications"])
-        if have < min_cert:
-            prob += hires.hired(in_unit & hires.where(role)) >= min_cert - have
-        if unit == "wealth_center" and have < len(grp):
-            notes.append(
-                f"wealth centre {b}: {len(grp) - have} RM(s) without "
-                f"{'/'.join(wanted)}: certify them (hiring cannot fix that)"
+    for i, row in enumerate(rows):
+        terms = [(float(row.coef[d]), v) for d, v in x.items() if row.coef[d] != 0]
+        if not terms and row.rhs > 1e-9:
+            req = row.requirement
+            notes.append(f"{req.rule} at {req.branch_id}: no option can meet it ({req.note})")
+        if terms or row.rhs > 1e-9:
+            prob += (
+                pulp.lpSum(c * v for c, v in terms) >= row.rhs,
+                f"rule{i}",
             )
     return notes
 
 
-def corporate_outlet_constraints(
-    prob: pulp.LpProblem,
-    hires: HireSums,
-    rms: pd.DataFrame,
-    instance: Instance,
-    policy: Policy,
-    rules: StaffingRules,
-) -> None:
-    """A corporate hire at each busy corporate outlet that has no corporate RM today."""
-    busy = busy_corporate_outlets(instance, policy, rules)
-    corp = rms[rms["line"] == "corporate"]
-    for b in busy["branch_id"]:
-        if not (corp["branch_id"] == b).any():
-            prob += hires.hired(hires.at(b) & hires.where("line", "corporate")) >= 1
+def add_quota_rows(prob: Any, x: Mapping[int, Any], rows: list[QuotaRow]) -> None:
+    """Add each quota row to ``prob``."""
+    import pulp
 
-
-def assistant_constraints(
-    prob: pulp.LpProblem, hires: HireSums, rms: pd.DataFrame, rules: StaffingRules
-) -> None:
-    """ "N+1" per branch: ``N x assistants >= other RMs - (N - 1)``, hires counted on both sides
-    (hiring RMs may call for an assistant too)."""
-    n = rules.assistants_per
-    asst = hires.where("assistant")
-    for b in set(rms["branch_id"]) | set(hires.cands["branch_id"]):
-        here = rms[rms["branch_id"] == b]
-        a_have = float((here["grade"] == rules.assistant_grade).sum())
-        r_have = float(len(here)) - a_have
-        mask = hires.at(b)
-        if not (mask.any() or r_have >= n):
-            continue
-        prob += n * (a_have + hires.hired(mask & asst)) >= r_have + hires.hired(mask & ~asst) - (
-            n - 1
-        )
-
-
-def add_staffing_constraints(
-    prob: pulp.LpProblem,
-    hires: HireSums,
-    enforce: Set[str],
-    *,
-    instance: Instance,
-    policy: Policy,
-    rules: StaffingRules,
-    rms: pd.DataFrame,
-    staff: pd.DataFrame | None,
-) -> list[str]:
-    """The rules named in ``enforce`` as constraints on the hires, in :data:`RULE_NAMES` order.
-
-    Parameters
-    ----------
-    rms
-        The active RMs today.
-
-    Returns
-    -------
-    list of str
-        Notes on what hiring cannot fix (see :func:`center_constraints`).
-    """
-    notes: list[str] = []
-    if "rm_share" in enforce:
-        rm_share_constraints(prob, hires, rms, rules, staff)
-    for unit in ("wealth_center", "vip_center"):
-        if unit in enforce:
-            notes += center_constraints(prob, hires, rms, policy, rules, unit)
-    if "corporate_outlet" in enforce:
-        corporate_outlet_constraints(prob, hires, rms, instance, policy, rules)
-    if "assistants" in enforce:
-        assistant_constraints(prob, hires, rms, rules)
-    return notes
+    for i, row in enumerate(rows):
+        terms = [(float(row.coef[d]), v) for d, v in x.items() if row.coef[d] != 0]
+        if terms:
+            prob += pulp.lpSum(c * v for c, v in terms) <= row.room, f"quota{i}"

@@ -1,65 +1,59 @@
-"""The planner's own files: the staff table in, HIRES.csv out.
+"""The planner's own files out and in: hires.csv out (spreadsheet-safe), the quota table in.
 
-The bank itself is read by :mod:`allocator.validation`; these are the two tables only the
-headcount planner speaks, checked here so that a bad row is reported like a bad input row
-(:class:`~allocator.errors.InputError`, exit code 2 on the command line) before any model is built.
+The bank is read by :mod:`allocator.validation` and the staff table by
+:mod:`scenarios.headcount.staff`; the quota (职数: how many RM posts each branch may have) is
+read here, checked like every input (every problem at once) before any model is built.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from allocator.errors import InputError, InputIssue
-from allocator.io import read_table, write_table
-from scenarios.headcount.profiles import HIRE_COLUMNS
+from allocator.io import write_table
+from scenarios.headcount.actions import ACTION_COLUMNS, normalise_actions
+from scenarios.inputs import Source, TableCheck
 
-#: columns of the staff table
-STAFF_COLUMNS = ("branch_id", "staff")
+#: columns of the quota table
+QUOTA_COLUMNS = ("branch_id", "max_rms")
 
 
-def load_staff(source: str | os.PathLike[str] | pd.DataFrame | None) -> pd.DataFrame | None:
-    """The staff table ``branch_id, staff`` (all staff of the branch, RMs included).
+def write_hires(actions: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """hires.csv: the contract's columns (``action, rm_id, branch_id, unit, line, grade,
+    certifications, count, annual_cost, rule``), then ``role, source, lead_quarters``, in the
+    format the suffix of ``path`` names (CSV, spreadsheet-safe; Parquet; Excel).
 
-    Only the RM-share rule needs it, so ``None`` gives ``None`` (that rule is then reported as
-    not checked).
+    Columns are selected by name and in this order, so a caller's extra columns never leak into
+    the file; the folder is created (:func:`allocator.io.write_table`).
+    """
+    return write_table(normalise_actions(actions)[list(ACTION_COLUMNS)], path)
+
+
+def load_quota(
+    source: Source | Mapping[str, int] | None, *, branches: Collection[str] | None = None
+) -> dict[str, int] | None:
+    """The quota table ``branch_id, max_rms`` (a file, a DataFrame or a mapping) as a dict.
 
     Raises
     ------
     allocator.errors.InputError
-        Listing missing columns, or every row whose ``staff`` is not a number >= 0.
+        Listing missing columns, unknown or repeated branches and quotas that are not whole
+        numbers >= 0.
     """
     if source is None:
         return None
-    name = "staff" if isinstance(source, pd.DataFrame) else os.fspath(source)
-    frame = read_table(source, name=name)
-    missing = [c for c in STAFF_COLUMNS if c not in frame.columns]
-    if missing:
-        raise InputError(
-            [InputIssue(name, None, c, None, "required column is missing") for c in missing]
-        )
-    staff = pd.to_numeric(frame["staff"], errors="coerce")
-    bad = np.flatnonzero(~(staff >= 0).to_numpy())
-    if bad.size:
-        raise InputError(
-            [
-                InputIssue(
-                    name, int(i) + 2, "staff", str(frame["staff"].iloc[i]), "must be a number >= 0"
-                )
-                for i in bad
-            ]
-        )
-    return pd.DataFrame({"branch_id": frame["branch_id"].astype(str).str.strip(), "staff": staff})
-
-
-def write_hires(hires: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """HIRES.csv: ``line, grade, certifications, branch_id, unit, count, cost``, in the format
-    the suffix of ``path`` names (CSV, spreadsheet-safe; Parquet; Excel), its folder created.
-
-    The columns are selected by name and in the contract's order, so a caller's extra columns
-    never leak into the file :func:`~scenarios.headcount.verify.apply_hires` reads back.
-    """
-    return write_table(hires[list(HIRE_COLUMNS)], path)
+    if isinstance(source, Mapping):
+        source = pd.DataFrame({"branch_id": list(source), "max_rms": list(source.values())})
+    table = TableCheck(source, "quota")
+    if not table.require(QUOTA_COLUMNS):
+        table.done()
+    branch = table.text("branch_id")
+    if branches is not None:
+        table.known("branch_id", branch, set(branches), "branch (not in the bank)")
+    table.unique("branch_id", branch)
+    posts = table.number("max_rms", whole=True)
+    table.done()
+    return {str(b): int(n) for b, n in zip(branch, posts, strict=True)}

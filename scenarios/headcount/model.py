@@ -1,56 +1,46 @@
-"""The headcount MILP: the least-cost hires whose capacity covers each tier's target.
+"""The headcount MILP: the decisions whose capacity covers each tier's target, at least cost (or,
+under a quota or a budget, the most coverage).
 
-Customers are aggregated into *classes* of equal eligibility, exactly as the allocator
-aggregates them, and who may serve a class is decided by the allocator's own eligibility rules
-(:mod:`allocator.rules`) run on the existing RMs and the candidates together: the planner and
-the allocator cannot disagree about eligibility. The formulation (:class:`HeadcountModel`) is
-apart from the solving (:func:`solve_with_highs`), which only runs a built model and says how it
-stopped.
+Data (options, who may serve whom, what each decision does to the staffing rules) is built once
+by the modules above; :class:`HeadcountModel` formulates and :func:`solve_with_highs` runs it.
 
-- ``h[p]`` (integer): hires of candidate profile ``p``;
-- existing RMs with the same eligible classes are one *supply node*; each candidate is one;
-  ``x[n, k] >= 0`` is how many customers of class ``k`` node ``n`` serves, within the node's
-  capacity in workload points (net of packing loss: ``packing_margin``); one-to-one classes (key
-  corporate bands) take a whole RM each (``d[n]`` dedicated RMs, integer);
-- each targeted tier ``t``: at least ``ceil(target_t * customers_t)`` customers served;
-- the enforced staffing rules (:mod:`scenarios.headcount.constraints`).
+- ``x[d]`` (integer): how many of decision ``d`` (hires, redeployments, certifications,
+  transfers), within its pool (an RM group's members, a branch's counter staff);
+- each existing RM group and each serving decision is a *supply node*; ``f[n, k] >= 0`` is how
+  many customers of class ``k`` node ``n`` serves, within the node's capacity in workload points
+  (net of packing loss); one-to-one classes (key corporate bands) take a whole RM each (integer
+  dedicated RMs per node). A group's RMs certified or moved leave its node for their own;
+- each targeted tier ``t``: at least ``ceil(target_t * customers_t)`` customers served (mode
+  ``cost``), or as many as the budget and quota allow, up to that (mode ``coverage``);
+- the enforced staffing rules, the quota per branch (职数) and the budget.
 
-Minimise the hires' annual cost.
+Mode ``cost`` minimises the decisions' annual cost. Mode ``coverage`` maximises cover value (each
+covered customer of a tier counts the policy's priority, as the allocator counts it), then, with
+that fixed, minimises cost.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Set
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from allocator.contract import certification_list
 from allocator.highs import highs_threads
-from allocator.instance import Instance
-from allocator.policy import Policy
-from allocator.rules import BranchTable, RmTable, assign_tiers, build_classes, eligible_class_pairs
-from scenarios.headcount.bank import active_rms, branch_levels
-from scenarios.headcount.constraints import HireSums, add_staffing_constraints
-from scenarios.headcount.profiles import (
-    HIRE_COLUMNS,
-    PROFILE_COLUMNS,
-    candidate_profiles,
-    profile_roles,
-)
-from scenarios.headcount.rules import StaffingRules
+from scenarios.headcount.constraints import QuotaRow, RuleRow, add_quota_rows, add_rule_rows
+from scenarios.headcount.options import Catalogue
+from scenarios.headcount.supply import Supply
 
 if TYPE_CHECKING:
     import pulp
 
-#: columns of the model's expectation per tier
-EXPECTED_COLUMNS = ("tier", "customers", "target", "need", "model_covers")
-
-#: solve statuses that come with a set of hires
+#: solve statuses that come with a set of decisions
 SOLVED = ("optimal", "feasible")
+
+Mode = Literal["cost", "coverage"]
 
 
 def solve_with_highs(prob: pulp.LpProblem, time_limit: float) -> str:
@@ -69,7 +59,9 @@ def solve_with_highs(prob: pulp.LpProblem, time_limit: float) -> str:
     import pulp
 
     with highs_threads(1) as threads:
-        prob.solve(pulp.HiGHS(msg=False, timeLimit=time_limit, threads=threads))
+        prob.solve(
+            pulp.HiGHS(msg=False, timeLimit=max(time_limit, 1.0), threads=threads, gapRel=1e-7)
+        )
     status = {
         pulp.LpStatusOptimal: "optimal",
         pulp.LpStatusInfeasible: "infeasible",
@@ -83,310 +75,294 @@ def solve_with_highs(prob: pulp.LpProblem, time_limit: float) -> str:
 
 @dataclass
 class Formulation:
-    """A built MILP: the problem, the hire variables (candidate row -> variable) and the flow
-    variables into each class."""
+    """A built MILP: the problem, the decision variables, the flow variables of each supply
+    node (node -> [(class, variable)]) and the covered-customer variables (coverage mode)."""
 
     prob: pulp.LpProblem
-    hires: dict[int, Any]
-    flow: dict[int, list[Any]]
+    x: dict[int, Any]
+    flows: dict[tuple[str, int], list[tuple[int, Any]]]
+    covered: dict[str, Any] = field(default_factory=dict)
+    cost: Any = None
 
 
-class ModelResult(NamedTuple):
-    """What one solve gives: the hires (``HIRE_COLUMNS``), the status and, per targeted tier,
-    ``tier, customers, target, need, model_covers``."""
+@dataclass
+class ModelResult:
+    """One solve: the value of each decision, how the solve ended, and per targeted tier
+    ``tier -> (customers, need, covered by the model)``; ``flows`` per supply node and class;
+    in mode ``coverage``, ``covered``: the customers counted towards each target (at most its
+    need), what the objective maximised."""
 
-    hires: pd.DataFrame
+    values: dict[int, int]
     status: str
-    expected: pd.DataFrame
+    expected: dict[str, tuple[float, int, float]]
+    flows: dict[tuple[str, int], dict[int, float]]
+    covered: dict[str, float] = field(default_factory=dict)
 
 
 class HeadcountModel:
     """The headcount MILP of one bank (see the module docstring).
 
-    The data -- classes, eligibility, supply nodes, candidates -- is built once here; :meth:`solve`
-    formulates and solves the MILP, and may be called again with extra demand (the verification
-    rounds of :func:`~scenarios.headcount.plan.plan_headcount`) without rebuilding it.
-
     Parameters
     ----------
-    instance, policy
-        The bank today and its allocation policy (eligibility, workloads, capacities).
-    rules
-        Staffing rules and hiring options.
-    salaries
-        The salary table that prices candidates.
+    cat
+        The options (decisions, existing RM groups, pools).
+    supply
+        Targeted classes and who may serve them.
     targets
         Tier -> share of its customers to cover (implied targets included).
-    enforce
-        Staffing rules to impose as constraints.
-    staff
-        ``branch_id, staff`` for the RM-share rule, or None.
-
-    Attributes
-    ----------
-    notes
-        Assumptions made and why a target cannot be reached, in words (grows as solves add
-        theirs).
-    cands
-        The candidate profiles with their cost and roles; ``cand_keep`` are the rows the model
-        may hire.
+    rules, quota
+        Enforced staffing rules and quota rows (over the decisions).
+    weights
+        Per decision: its annual cost with tie-breaks (nearer the customers, no certification
+        that buys nothing), the objective of mode ``cost``.
+    mode, budget
+        ``cost`` or ``coverage``; the most the decisions may cost a year (None: no limit).
     """
 
     def __init__(
         self,
-        instance: Instance,
-        policy: Policy,
-        rules: StaffingRules,
-        salaries: pd.DataFrame,
-        targets: dict[str, float],
-        enforce: Set[str],
-        staff: pd.DataFrame | None,
+        cat: Catalogue,
+        supply: Supply,
+        targets: Mapping[str, float],
+        rules: list[RuleRow],
+        quota: list[QuotaRow],
+        weights: np.ndarray,
+        mode: Mode = "cost",
+        budget: float | None = None,
     ) -> None:
-        self.instance, self.policy, self.rules = instance, policy, rules
-        self.targets, self.enforce, self.staff = targets, enforce, staff
+        self.cat, self.supply, self.targets = cat, supply, dict(targets)
+        self.rules, self.quota, self.weights = rules, quota, weights
+        self.mode, self.budget = mode, budget
         self.notes: list[str] = []
-        self.cands = candidate_profiles(instance, policy, rules, salaries, enforce)
-        self.rms = active_rms(instance).reset_index(drop=True)
-        self._classes()
-        if "deposits" not in instance.customers.columns:
-            self.notes.append(
-                "corporate deposits: no 'deposits' column, annual_contribution is used as the proxy"
+        self.keep = self._useful_decisions()
+
+    # -- which decisions the model may take --------------------------------------------------
+    def _useful_decisions(self) -> np.ndarray:
+        """Decisions that serve a targeted class or help an enforced rule; among those that are
+        interchangeable (same pool, classes, capacity and effect on every rule and quota), the
+        cheapest."""
+        d = self.cat.decisions
+        s = self.supply
+        n = len(d)
+        rows = s.decision_row
+        classes = [tuple(s.classes_of.get(int(r), ())) if r >= 0 else () for r in rows]
+        group_classes = [tuple(s.classes_of.get(g, ())) for g in range(s.n_groups)]
+        helps = np.zeros(n, dtype=bool)
+        for row in self.rules:
+            helps |= row.coef > 1e-12
+        serves = np.array([bool(c) for c in classes], dtype=bool)
+        certify = (d["kind"] == "certify_rm").to_numpy()
+        for i in np.flatnonzero(certify):  # a certification serves only classes it opens
+            g = int(d["group"].iloc[i])
+            serves[i] = bool(set(classes[i]) - set(group_classes[g]))
+        useful = serves | helps
+        coefs = [r.coef for r in self.rules] + [q.coef for q in self.quota]
+        signature = [tuple(round(float(c[i]), 9) for c in coefs) for i in range(n)]
+        key = [
+            (
+                d["pool"].iloc[i],
+                d["kind"].iloc[i] == "hire_staff",
+                classes[i],
+                round(float(s.capacity[rows[i]]), 6) if rows[i] >= 0 else 0.0,
+                round(float(s.eff[rows[i]]), 6) if rows[i] >= 0 else 0.0,
+                signature[i],
             )
-        if staff is None and "rm_share" in enforce:
-            self.notes.append("rm_share: no staff table given, so staff = RMs and the rule holds")
-        self._nodes()
-        self._prune_candidates()
-
-    # -- data ------------------------------------------------------------------------------------
-    def _classes(self) -> None:
-        """Customer classes (count, workload, tier, one-to-one) and the targeted classes' eligible
-        suppliers among existing RMs (rows ``0..n_exist-1``) and candidates (after them)."""
-        cust, policy, targets = self.instance.customers, self.policy, self.targets
-        tiers = assign_tiers(cust, policy)
-        cand_rms = self.cands.assign(
-            rm_id=[f"\0cand{i}" for i in range(len(self.cands))], capacity=np.nan, active=True
-        )
-        both = pd.concat(
-            [self.rms[list(cand_rms.columns.drop("cost"))], cand_rms.drop(columns="cost")],
-            ignore_index=True,
-        )
-        br = BranchTable.build(self.instance.branches, policy)
-        rmt = RmTable.build(both, br, policy)
-        classes = build_classes(cust, tiers, br, rmt, policy)
-        pairs = eligible_class_pairs(classes, rmt, br, policy)
-        self.n_exist = len(self.rms)
-        self.capacity = rmt.capacity
-        cls_of = classes.class_of
-        open_ = cls_of >= 0
-        self.class_n = np.bincount(cls_of[open_], minlength=classes.n).astype(float)
-        work = np.zeros(classes.n)
-        work[cls_of[open_]] = tiers["workload"].to_numpy(dtype=float)[open_]
-        self.class_w = work
-        label = np.full(classes.n, "", dtype=object)
-        label[cls_of[open_]] = tiers["tier"].to_numpy(dtype=object)[open_]
-        self.class_tier = label
-        self.class_excl = classes.one_to_one
-        self.tier_n = {t: float(self.class_n[label == t].sum()) for t in targets}
-        targeted = np.isin(label, list(targets)) & np.array(
-            [targets.get(t, 0) > 0 for t in label], dtype=bool
-        )
-        keep = targeted[pairs.k]
-        self.pk, self.pr = pairs.k[keep], pairs.r[keep]
-        self.no_rm = [
-            t
-            for t in targets
-            if targets[t] > 0
-            and self.tier_n[t] > 0
-            and not np.isin(self.pk, np.flatnonzero(label == t)).any()
+            for i in range(n)
         ]
-        if self.no_rm:
-            self.notes.append(
-                f"no existing or hireable RM may serve tier(s) {self.no_rm}: check the branch tree "
-                "and candidate_branches in the staffing rules"
-            )
+        order = np.lexsort((np.arange(n), self.weights))
+        seen: set[tuple[Any, ...]] = set()
+        keep = np.zeros(n, dtype=bool)
+        for i in order:
+            if useful[i] and key[i] not in seen:
+                seen.add(key[i])
+                keep[i] = True
+        return np.flatnonzero(keep)
 
-    def _nodes(self) -> None:
-        """Supply nodes: existing RMs grouped by eligible classes; one node per candidate."""
-        pk, pr = self.pk, self.pr
-        margin = self.rules.packing_margin
-        wmax = np.zeros(len(self.capacity))
-        non_excl = ~self.class_excl[pk]
-        np.maximum.at(wmax, pr[non_excl], self.class_w[pk[non_excl]])
-        eff = self.capacity - (np.maximum(wmax - 1, 0) if margin else 0)
-        self.eff = np.maximum(eff, 0)
-        classes_of: dict[int, list[int]] = {}
-        # grades outside hire_grades (assistants) are hired for the staffing rules only: the plan
-        # does not count on them to serve customers (the allocator may still give them some)
-        counted = np.ones(len(self.capacity), dtype=bool)
-        counted[self.n_exist :] = self.cands["grade"].isin(self.rules.hire_grades).to_numpy()
-        for k, r in zip(pk.tolist(), pr.tolist(), strict=True):
-            if counted[r]:
-                classes_of.setdefault(r, []).append(k)
-        self.classes_of = classes_of
-        groups: dict[tuple[int, ...], list[int]] = {}
-        for r in range(self.n_exist):
-            if r in classes_of:
-                groups.setdefault(tuple(classes_of[r]), []).append(r)
-        self.exist_nodes = [
-            (list(key), float(self.eff[rs].sum()), float(self.capacity[rs].max()), len(rs))
-            for key, rs in groups.items()
-        ]
-
-    def _prune_candidates(self) -> None:
-        """Drop candidates that serve no targeted class and no enforced rule, and keep only the
-        cheapest of candidates that are interchangeable (same branch, unit, line, classes,
-        capacity and rule roles)."""
-        off = self.n_exist
-        roles = profile_roles(self.cands, self.policy, self.rules)
-        self.cands = c = pd.concat([self.cands, roles], axis=1)
-        # with rules to enforce, a candidate may be needed for its role alone (an assistant, a
-        # corporate RM at a busy outlet): only dominance prunes then
-        needed = np.array([(off + i) in self.classes_of for i in range(len(c))], dtype=bool)
-        if self.enforce:
-            needed[:] = True
-        key = pd.DataFrame(
-            {
-                "branch": c["branch_id"],
-                "unit": c["unit"],
-                "line": c["line"],
-                "classes": [tuple(self.classes_of.get(off + i, ())) for i in range(len(c))],
-                "cap": self.capacity[off:],
-                "eff": self.eff[off:],
-                "wc": c["wc_cert"],
-                "vip": c["vip_cert"],
-                "asst": c["assistant"],
-            }
-        )
-        order = np.lexsort((np.arange(len(c)), c["cost"].to_numpy()))
-        first = ~key.iloc[order].duplicated(keep="first")
-        cheapest = np.zeros(len(c), dtype=bool)
-        cheapest[order[first.to_numpy()]] = True
-        self.cand_keep = np.flatnonzero(needed & cheapest)
-
-    # -- the MILP --------------------------------------------------------------------------------
-    def _cost_weights(self) -> np.ndarray:
-        """Each candidate's objective weight: its cost, with tie-breaks among equal costs -- hire
-        closer to the customers (lower branch level), and without certifications that buy
-        nothing -- a few millionths of the cost, far below any real salary difference."""
-        lv_rank = {lv: i for i, lv in enumerate(self.policy.branch_levels)}
-        lvl = branch_levels(self.instance)
-        cands = self.cands
-        level = np.array([lv_rank.get(lvl.get(b, ""), 0) for b in cands["branch_id"]], dtype=float)
-        n_certs = np.array([len(certification_list(x)) for x in cands["certifications"]], float)
-        cost = cands["cost"].to_numpy(dtype=float)
-        return cost * (1 + 1e-6 * level + 1e-7 * n_certs)
-
-    def build(self, extra: Mapping[str, int]) -> Formulation:
-        """The MILP, with each tier's demand raised by ``extra`` customers (verification)."""
+    # -- the MILP -------------------------------------------------------------------------------
+    def build(
+        self, extra: Mapping[str, int], mode: Mode | None = None, budget: float | None = None
+    ) -> Formulation:
+        """The MILP, with each tier's demand raised by ``extra`` customers (verification), in
+        ``mode`` under ``budget`` (the model's own when not given)."""
         import pulp
 
-        prob = pulp.LpProblem("headcount", pulp.LpMinimize)
-        off = self.n_exist
-        h = {int(i): prob.add_variable(f"h{i}", lowBound=0, cat="Integer") for i in self.cand_keep}
-        weight = self._cost_weights()
-        prob += pulp.lpSum(float(weight[i]) * v for i, v in h.items())
-        flow: dict[int, list[Any]] = {}  # class -> flow variables into it
-        n_x = 0
+        mode = mode or self.mode
+        budget = self.budget if budget is None else budget
 
-        def node(classes: list[int], eff: Any, cap: float, count: Any, name: str) -> None:
-            """One supply node: flows into its classes within its capacity ``eff``, less
-            ``cap`` per RM dedicated to a one-to-one customer (at most ``count`` of them)."""
-            nonlocal n_x
-            excl = [k for k in classes if self.class_excl[k]]
-            general = [k for k in classes if not self.class_excl[k]]
-            load = []
-            for k in general:
-                x = prob.add_variable(f"x{n_x}", lowBound=0)
-                n_x += 1
-                flow.setdefault(k, []).append(x)
-                load.append(self.class_w[k] * x)
+        s, d = self.supply, self.cat.decisions
+        prob = pulp.LpProblem("headcount", pulp.LpMinimize)
+        x = {int(i): prob.add_variable(f"x{i}", lowBound=0, cat="Integer") for i in self.keep}
+        pool_of = d["pool"].to_numpy(dtype=object)
+        in_pool: dict[str, list[Any]] = {}
+        for i, v in x.items():
+            if pool_of[i]:
+                in_pool.setdefault(str(pool_of[i]), []).append(v)
+        for j, (pool, cap) in enumerate(sorted(self.cat.pools.items())):
+            if pool in in_pool:
+                prob += pulp.lpSum(in_pool[pool]) <= cap, f"pool{j}"
+        flows: dict[tuple[str, int], list[tuple[int, Any]]] = {}
+        into: dict[int, list[Any]] = {}
+
+        def node(
+            key: tuple[str, int], classes: list[int], eff: Any, per_rm: float, count: Any
+        ) -> None:
+            """Flows into ``classes`` within capacity ``eff`` (``per_rm`` each of ``count`` RMs),
+            less one RM's share per RM dedicated to a one-to-one customer (at most ``count``):
+            a dedicated RM takes its own capacity away, no more (net of packing loss, as the
+            capacity it had), or a lone RM could never be dedicated."""
+            load: list[tuple[int, Any]] = []
+            dedicated_flows: list[tuple[int, Any]] = []
+            for k in classes:
+                f = prob.add_variable(f"f{key[0]}{key[1]}_{k}", lowBound=0)
+                flows.setdefault(key, []).append((k, f))
+                into.setdefault(k, []).append(f)
+                (dedicated_flows if s.class_excl[k] else load).append((k, f))
             dedicated: Any = 0
-            if excl:
-                dedicated = prob.add_variable(f"d_{name}", lowBound=0, cat="Integer")
-                xs = []
-                for k in excl:
-                    x = prob.add_variable(f"x{n_x}", lowBound=0)
-                    n_x += 1
-                    flow.setdefault(k, []).append(x)
-                    xs.append(x)
-                prob.addConstraint(pulp.lpSum(xs) <= dedicated)
+            if dedicated_flows:
+                dedicated = prob.add_variable(f"n{key[0]}{key[1]}", lowBound=0, cat="Integer")
+                prob.addConstraint(pulp.lpSum(f for _, f in dedicated_flows) <= dedicated)
                 prob.addConstraint(dedicated <= count)
             if load:
-                prob.addConstraint(pulp.lpSum(load) <= eff - cap * dedicated)
-
-        for j, (classes, eff, cap, count) in enumerate(self.exist_nodes):
-            node(classes, eff, cap, count, f"e{j}")
-        for i, v in h.items():
-            classes = self.classes_of.get(off + i, [])
-            if classes:
-                node(
-                    classes, float(self.eff[off + i]) * v, float(self.capacity[off + i]), v, f"c{i}"
+                prob.addConstraint(
+                    pulp.lpSum(s.class_w[k] * f for k, f in load) <= eff - per_rm * dedicated
                 )
-        for k, xs in flow.items():
-            prob += pulp.lpSum(xs) <= self.class_n[k]
+
+        group_of = d["group"].to_numpy(dtype=np.int64)
+        by_group: dict[int, list[Any]] = {}
+        for i, v in x.items():
+            if group_of[i] >= 0:
+                by_group.setdefault(int(group_of[i]), []).append(v)
+        merged: dict[tuple[tuple[int, ...], float], list[int]] = {}
+        for g in range(s.n_groups):
+            classes = s.classes_of.get(g, [])
+            if not classes:
+                continue
+            if g in by_group:
+                n_g = int(self.cat.groups["count"].iloc[g])
+                count = n_g - pulp.lpSum(by_group[g])
+                node(("g", g), classes, float(s.eff[g]) * count, float(s.eff[g]), count)
+            else:
+                merged.setdefault((tuple(classes), float(s.capacity[g])), []).append(g)
+        for j, ((classes_t, _cap), gs) in enumerate(sorted(merged.items())):
+            counts = self.cat.groups["count"].to_numpy(dtype=float)[gs]
+            eff_m = float((s.eff[gs] * counts).sum())
+            node(("m", j), list(classes_t), eff_m, float(s.eff[gs[0]]), float(counts.sum()))
+        for i, v in x.items():
+            r = int(s.decision_row[i])
+            if r >= 0 and s.classes_of.get(r):
+                node(("d", i), s.classes_of[r], float(s.eff[r]) * v, float(s.eff[r]), v)
+        for k, fs in into.items():
+            prob += pulp.lpSum(fs) <= s.class_n[k]
+        covered: dict[str, Any] = {}
         for tier, share in self.targets.items():
-            need = math.ceil(share * self.tier_n[tier] - 1e-9) + extra.get(tier, 0)
-            need = min(need, int(self.tier_n[tier]))
-            ks = [k for k in flow if self.class_tier[k] == tier]
-            if need > 0:
-                prob += pulp.lpSum(x for k in ks for x in flow[k]) >= need, f"target_{tier}"
-        if self.enforce:
-            self.notes += add_staffing_constraints(
-                prob,
-                HireSums(h, self.cands),
-                self.enforce,
-                instance=self.instance,
-                policy=self.policy,
-                rules=self.rules,
-                rms=self.rms,
-                staff=self.staff,
+            need: float = min(
+                math.ceil(share * s.tier_n[tier] - 1e-9) + extra.get(tier, 0), int(s.tier_n[tier])
             )
-        return Formulation(prob, h, flow)
+            served = pulp.lpSum(f for k, fs in into.items() if s.class_tier[k] == tier for f in fs)
+            if mode == "coverage":
+                covered[tier] = prob.add_variable(f"cov_{tier}", lowBound=0, upBound=max(need, 0))
+                prob += covered[tier] <= served
+            elif need > 0:
+                prob += served >= need, f"target_{tier}"
+        self.notes += add_rule_rows(prob, x, self.rules)
+        add_quota_rows(prob, x, self.quota)
+        cost = pulp.lpSum(float(self.cat.decisions["cost"].iloc[i]) * v for i, v in x.items())
+        if budget is not None:
+            prob += cost <= budget, "budget"
+        prob += pulp.lpSum(float(self.weights[i]) * v for i, v in x.items())
+        return Formulation(prob, x, flows, covered, cost)
 
-    def solve(self, time_limit: float, extra: Mapping[str, int] | None = None) -> ModelResult:
-        """Build the MILP, solve it within ``time_limit`` seconds, read the hires off it.
+    def covered_as_today(self, time_limit: float) -> dict[str, float]:
+        """Customers per tier the bank covers with no decision at all, cover value first (a tier
+        of higher priority takes capacity before a lower one), the model's estimate of what the
+        allocator does with today's staff."""
+        keep = self.keep
+        self.keep = keep[:0]
+        try:
+            result = self.solve(time_limit, mode="coverage")
+        finally:
+            self.keep = keep
+        return result.covered
 
-        ``extra`` raises a tier's demand by that many customers (the shortfall a verifying
-        allocation showed).
+    def _cover_value(self, form: Formulation) -> Any:
+        import pulp
+
+        prio = self.supply.tier_priority
+        return pulp.lpSum(prio.get(t, 1.0) * v for t, v in form.covered.items())
+
+    def solve(
+        self,
+        time_limit: float,
+        extra: Mapping[str, int] | None = None,
+        *,
+        mode: Mode | None = None,
+        budget: float | None = None,
+    ) -> ModelResult:
+        """Build the MILP, solve it within ``time_limit`` seconds, read the decisions off it.
+
+        In mode ``coverage`` the time is shared by the two stages (cover value, then cost).
+        ``mode`` and ``budget`` override the model's own for this solve (a coverage curve).
         """
-        model = self.build(extra or {})
-        status = solve_with_highs(model.prob, time_limit)
-        counts = (
-            {i: round(v.value() or 0) for i, v in model.hires.items()} if status in SOLVED else {}
-        )
-        hires = self._hires(counts)
-        expected = self._expected(model.flow if counts else {})
+        import pulp
+
+        mode = mode or self.mode
+        form = self.build(extra or {}, mode, budget)
+        if mode == "coverage":
+            objective = form.prob.objective
+            form.prob.sense = pulp.LpMaximize
+            form.prob.setObjective(self._cover_value(form))
+            status = solve_with_highs(form.prob, time_limit / 2)
+            read = self._read(form) if status in SOLVED else None
+            if read is not None:
+                best = float(pulp.value(form.prob.objective) or 0.0)
+                form.prob += self._cover_value(form) >= best - 1e-6 * max(abs(best), 1.0), "best"
+                form.prob.sense = pulp.LpMinimize
+                form.prob.setObjective(objective)
+                if solve_with_highs(form.prob, time_limit / 2) in SOLVED:
+                    read = self._read(form)  # else the first stage's answer stands
+        else:
+            status = solve_with_highs(form.prob, time_limit)
+            read = self._read(form) if status in SOLVED else None
         if status == "infeasible":
             self.notes.append(
-                "no set of hires reaches the targets under the enforced rules: lower a target, "
-                "allow more candidate branches, or check the notes above"
+                "no set of decisions reaches the targets under the enforced rules, quota and "
+                "budget: lower a target, raise the budget or quota, allow more candidate "
+                "branches, or use --mode coverage"
             )
-        return ModelResult(hires, status, expected)
+        values, flows, covered = read if read is not None else ({}, {}, {})
+        return ModelResult(values, status, self._expected(flows), flows, covered)
 
-    # -- reading the solution --------------------------------------------------------------------
-    def _hires(self, counts: Mapping[int, int]) -> pd.DataFrame:
-        """The hires of a solution (``HIRE_COLUMNS``), in a stable order."""
-        cost = self.cands["cost"].to_numpy(dtype=float)
-        rows = [
-            (*self.cands.loc[i, list(PROFILE_COLUMNS)], int(n), float(cost[i]) * n)
-            for i, n in counts.items()
-            if n > 0
-        ]
-        out = pd.DataFrame(rows, columns=list(HIRE_COLUMNS))
-        return out.sort_values(
-            ["branch_id", "unit", "line", "grade", "certifications"]
-        ).reset_index(drop=True)
+    @staticmethod
+    def _read(
+        form: Formulation,
+    ) -> tuple[dict[int, int], dict[tuple[str, int], dict[int, float]], dict[str, float]]:
+        """The solution in ``form``'s variables: decisions, flows per node, covered per tier."""
+        values = {i: round(v.value() or 0) for i, v in form.x.items()}
+        flows = {key: {k: float(f.value() or 0.0) for k, f in fs} for key, fs in form.flows.items()}
+        covered = {t: float(v.value() or 0.0) for t, v in form.covered.items()}
+        return values, flows, covered
 
-    def _expected(self, flow: Mapping[int, list[Any]]) -> pd.DataFrame:
-        """Per targeted tier, the customers the solution's flows cover."""
-        rows = []
+    def _expected(
+        self, flows: Mapping[tuple[str, int], Mapping[int, float]]
+    ) -> dict[str, tuple[float, int, float]]:
+        """Per targeted tier: customers, customers needed, customers the model covers."""
+        s = self.supply
+        out = {}
         for tier, share in self.targets.items():
             covered = sum(
-                (x.value() or 0.0)
-                for k, xs in flow.items()
-                if self.class_tier[k] == tier
-                for x in xs
+                v for fs in flows.values() for k, v in fs.items() if s.class_tier[k] == tier
             )
-            n = self.tier_n[tier]
-            rows.append((tier, n, share, math.ceil(share * n - 1e-9), covered))
-        return pd.DataFrame(rows, columns=list(EXPECTED_COLUMNS))
+            n = s.tier_n[tier]
+            out[tier] = (n, math.ceil(share * n - 1e-9), covered)
+        return out
+
+
+def cost_weights(cat: Catalogue, level_rank: Mapping[str, int]) -> np.ndarray:
+    """Each decision's objective weight: its cost, with tie-breaks among equal costs -- nearer
+    the customers (lower branch level), without certifications that buy nothing -- a few
+    millionths of the cost, far below any real salary difference."""
+    d = cat.decisions
+    level = np.array([level_rank.get(b, 0) for b in d["branch_id"]], dtype=float)
+    n_certs = np.array([len(certification_list(c)) for c in d["certifications"]], dtype=float)
+    cost = d["cost"].to_numpy(dtype=float)
+    return cost * (1 + 1e-6 * level + 1e-7 * n_certs) + 1e-3

@@ -1,56 +1,71 @@
 """The planner's one entry point: :func:`plan_headcount` -> :class:`HeadcountPlan`.
 
-It loads and checks every input first (policy, staffing rules, targets, rules to enforce,
-salaries, staff) so that a bad one is reported before any model is built, plans with the MILP of
-:mod:`scenarios.headcount.model`, optionally verifies the hires with the real allocator and
-re-plans a shortfall, and reports the staffing rules before and after the hires.
+It loads and checks every input first (policy, staffing rules, levers, targets, parameters,
+salaries, staff, quota) so that a bad one is reported before any model is built; plans with the
+MILP of :mod:`scenarios.headcount.model`; optionally verifies the actions with the real allocator
+and re-plans a shortfall; and derives from the one set of actions everything else it reports:
+the staffing rules before and after, each branch's required RMs, the audit of each row.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
-from allocator.policy import Policy, load_policy
-from scenarios.compare import load_salaries
+from allocator.policy import Policy
+from scenarios.headcount.actions import roster_changes
+from scenarios.headcount.audit import audit_actions
 from scenarios.headcount.checks import staffing_checks
-from scenarios.headcount.io import load_staff
-from scenarios.headcount.model import SOLVED, HeadcountModel
-from scenarios.headcount.rules import StaffingRules, enforced_rules, load_rules
-from scenarios.headcount.targets import implied_targets, parse_targets
-from scenarios.headcount.verify import apply_hires, verify_hires
+from scenarios.headcount.levers import Levers
+from scenarios.headcount.model import SOLVED, ModelResult
+from scenarios.headcount.params import PlanParams
+from scenarios.headcount.planner import Planner
+from scenarios.headcount.required import required_rms
+from scenarios.headcount.roster import Roster, with_changes
+from scenarios.headcount.rules import StaffingRules
+from scenarios.headcount.verify import verify_actions
+from scenarios.inputs import Source
+
+#: columns of :attr:`HeadcountPlan.expected`
+EXPECTED_COLUMNS = ("tier", "customers", "target", "need", "model_covers")
 
 
 @dataclass
 class HeadcountPlan:
-    """The least-cost hires and what they are expected to achieve.
+    """The plan: its actions and everything derived from them.
 
     Attributes
     ----------
     hires
-        ``line, grade, certifications, branch_id, unit, count, cost`` (cost = count x annual cost).
+        The actions (hires.csv rows: :data:`~scenarios.headcount.actions.ACTION_COLUMNS`).
     status
         ``optimal``, ``feasible`` (time limit hit with a plan), ``infeasible`` or ``no_solution``.
     targets
         Tier -> share the plan was made for.
     expected
-        Per tier: customers, target customers, customers the model covers.
+        Per targeted tier: customers, target, customers needed, customers the model covers.
     checks_before, checks_after
-        :func:`~scenarios.headcount.checks.staffing_checks` of the bank before and after the
-        hires.
+        The staffing rules on the roster before and after the actions.
+    required
+        Each branch's required RMs (:func:`~scenarios.headcount.required.required_rms`).
+    audit
+        Rows whose kind their rule does not need (empty when every row fits).
     notes
         Assumptions made and why a target cannot be reached, in words.
     verification
-        Per tier: target and the share a real allocation reached (when verified).
-    seconds
-        Wall time of the whole planning, verification included.
+        Per tier: the coverage a real allocation of the bank with the actions reached.
+    params
+        How the plan was made.
+    roster_before, roster_after
+        The people the staffing rules count, before and after.
+    planner
+        The problem as built (its model solves again under other budgets: the coverage curve).
     """
 
     hires: pd.DataFrame
@@ -59,34 +74,65 @@ class HeadcountPlan:
     expected: pd.DataFrame
     checks_before: pd.DataFrame
     checks_after: pd.DataFrame
+    required: pd.DataFrame
+    audit: pd.DataFrame
+    params: PlanParams
+    roster_before: Roster
+    roster_after: Roster
     notes: list[str] = field(default_factory=list)
     verification: pd.DataFrame | None = None
     seconds: float = 0.0
+    planner: Planner | None = field(default=None, repr=False)
+
+    @property
+    def actions(self) -> pd.DataFrame:
+        """The actions (another name for :attr:`hires`)."""
+        return self.hires
 
     @property
     def total_cost(self) -> float:
-        """Annual cost of all hires."""
-        return float(self.hires["cost"].sum()) if len(self.hires) else 0.0
+        """First-year cost of all actions."""
+        return float(self.hires["annual_cost"].sum()) if len(self.hires) else 0.0
 
     @property
     def total_hires(self) -> int:
-        """Number of people hired."""
-        return int(self.hires["count"].sum()) if len(self.hires) else 0
+        """People newly in a post: hires and redeployments."""
+        h = self.hires
+        return int(h.loc[h["action"] == "hire", "count"].sum()) if len(h) else 0
+
+    def counts(self) -> dict[str, int]:
+        """People per action (``hire``, ``certify``, ``transfer``)."""
+        h = self.hires
+        return {
+            a: int(h.loc[h["action"] == a, "count"].sum()) for a in ("hire", "certify", "transfer")
+        }
 
     def summary(self) -> dict[str, Any]:
-        """A JSON-able summary (for ``--report``)."""
+        """A JSON-able summary (``summary.json`` of ``--report``)."""
         return {
             "status": self.status,
+            "mode": self.params.mode,
+            "budget": self.params.budget,
             "hires": self.total_hires,
+            "actions": self.counts(),
             "annual_cost": self.total_cost,
             "targets": self.targets,
             "expected": self.expected.to_dict(orient="records"),
             "verification": None
             if self.verification is None
             else self.verification.to_dict(orient="records"),
+            "staffing_unmet_before": int((self.checks_before["ok"] == False).sum()),  # noqa: E712
+            "staffing_unmet_after": int((self.checks_after["ok"] == False).sum()),  # noqa: E712
+            "audit_problems": len(self.audit),
             "notes": self.notes,
             "seconds": round(self.seconds, 3),
         }
+
+
+def _expected(result: ModelResult, planned: Mapping[str, float]) -> pd.DataFrame:
+    """Per planned tier: customers, target share, customers needed, customers the model covers."""
+    rows = [(t, n, planned[t], need, cov) for t, (n, need, cov) in result.expected.items()]
+    return pd.DataFrame(rows, columns=list(EXPECTED_COLUMNS))
 
 
 def plan_headcount(
@@ -95,16 +141,15 @@ def plan_headcount(
     *,
     policy: Policy | Mapping[str, Any] | str | None = None,
     salaries: str | os.PathLike[str] | pd.DataFrame | None = "default",
-    staff: str | os.PathLike[str] | pd.DataFrame | None = None,
-    enforce: Iterable[str] = (),
+    staff: Source | None = None,
     rules: StaffingRules | Mapping[str, Any] | str | None = None,
-    time_limit: float = 60.0,
-    verify: bool = False,
-    verify_time_limit: float = 30.0,
-    rounds: int = 3,
-    seed: int = 0,
+    levers: Levers | Mapping[str, Any] | str | None = None,
+    quota: Source | Mapping[str, int] | None = None,
+    params: PlanParams | Mapping[str, Any] | None = None,
+    **options: Any,
 ) -> HeadcountPlan:
-    """The least-cost hires so that coverage reaches ``targets`` (see :mod:`scenarios.headcount`).
+    """The plan of hires, certifications, redeployments and transfers that reaches ``targets``
+    at least cost, or the most coverage under a budget and quota (see :mod:`scenarios.headcount`).
 
     Parameters
     ----------
@@ -113,75 +158,81 @@ def plan_headcount(
     targets
         Tier -> share of the tier's customers that must have an RM (``"private=1,mid=0.95"``).
     policy
-        The allocation policy (eligibility, workloads, capacities).
+        The allocation policy (eligibility, workloads, capacities, priorities).
     salaries
-        Salary table (``"default"``: the shipped one).
+        Salary table of RMs (``"default"``: the shipped illustrative one).
     staff
-        ``branch_id, staff`` (for the RM-share rule).
-    enforce
-        Staffing rules to impose as constraints: any of
-        :data:`~scenarios.headcount.rules.RULE_NAMES`.
-    rules
-        Staffing rules and hiring options (merged over ``scenarios/data/staffing.yaml``).
-    time_limit
-        Seconds for each MILP solve.
-    verify
-        Allocate with the hires and check the plan; raise a tier's demand by any shortfall and
-        solve again (at most ``rounds`` times): the model cannot see groups that must share one
-        RM, nor that customers are whole.
-    verify_time_limit, seed
-        Of the verifying allocation.
+        ``staff.csv`` (either form): the people rms.csv does not list.
+    rules, levers
+        Staffing rules and hiring options; levers beside hiring (merged over the shipped files).
+    quota
+        RM posts allowed per branch (``branch_id, max_rms``, or a mapping).
+    params, **options
+        :class:`~scenarios.headcount.params.PlanParams`, or its fields as keywords (``mode``,
+        ``budget``, ``enforce``, ``time_limit``, ``verify``, ...).
 
     Raises
     ------
     allocator.errors.InputError
-        For a bad policy, staffing rules, target, rule name, salary table or staff table.
+        For a bad policy, rule file, lever file, target, parameter, salary, staff or quota table.
     """
     t0 = time.monotonic()
-    pol = load_policy(policy)
-    rls = load_rules(rules)
-    goal = parse_targets(targets, pol)
-    enforced = enforced_rules(enforce)
-    table = load_salaries(salaries)
-    if table is None:
-        raise InputError([InputIssue("salaries", None, None, None, "a salary table is required")])
-    staff_df = load_staff(staff)
-    implied = implied_targets(goal, pol, instance)
-    model = HeadcountModel(instance, pol, rls, table, {**implied, **goal}, enforced, staff_df)
-    if implied:
-        model.notes.append(
-            f"planned at full coverage too, as the allocator serves them before a targeted tier "
-            f"of lower priority: {sorted(implied)} (give them an explicit target to change this)"
-        )
+    planner = Planner.build(
+        instance,
+        targets,
+        policy=policy,
+        salaries=salaries,
+        staff=staff,
+        rules=rules,
+        levers=levers,
+        quota=quota,
+        params=params,
+        **options,
+    )
+    opts, pol, goal = planner.params, planner.policy, planner.goal
     extra: dict[str, int] = {}
     verification = None
-    for _ in range(max(rounds, 1)):
-        hires, status, expected = model.solve(time_limit, extra)
-        if not verify or status not in SOLVED:
+    for _ in range(opts.rounds):
+        result, actions = planner.solve(extra)
+        if not opts.verify or result.status not in SOLVED:
             break
-        verification = verify_hires(
-            instance, hires, goal, pol, time_limit=verify_time_limit, seed=seed
+        verification = verify_actions(
+            instance,
+            actions,
+            goal,
+            pol,
+            time_limit=opts.verify_time_limit,
+            seed=opts.seed,
+            workers=opts.workers,
         )
         short = verification[~verification["ok"]]
-        if short.empty:
+        if short.empty or opts.mode == "coverage":
             break
         for tier, missing in zip(short["tier"], short["missing"], strict=True):
             extra[tier] = extra.get(tier, 0) + int(missing)
-    after = apply_hires(instance, hires) if len(hires) else instance
-    notes = list(model.notes)
+    notes = [*planner.notes, *planner.model.notes]
     if verification is not None and not verification["ok"].all():
         missed = verification.loc[~verification["ok"], "tier"].tolist()
-        notes.append(f"verification: the allocation with these hires still misses {missed}")
+        notes.append(f"verification: the allocation with this plan still misses {missed}")
     if extra:
         notes.append(f"verification raised demand by {extra} customers to absorb packing/groups")
+    roster, rls, requirements = planner.roster, planner.rules, planner.requirements
+    after = with_changes(roster, roster_changes(actions, roster), rls)
+    expected = _expected(result, planner.planned)
     return HeadcountPlan(
-        hires=hires,
-        status=status,
+        hires=actions,
+        status=result.status,
         targets=goal,
         expected=expected,
-        checks_before=staffing_checks(instance, pol, rls, staff_df),
-        checks_after=staffing_checks(after, pol, rls, staff_df),
-        notes=notes,
+        checks_before=staffing_checks(requirements, roster, pol),
+        checks_after=staffing_checks(requirements, after, pol),
+        required=required_rms(instance, actions),
+        audit=audit_actions(actions, instance, pol, rls),
+        params=opts,
+        roster_before=roster,
+        roster_after=after,
+        notes=list(dict.fromkeys(notes)),
         verification=verification,
         seconds=time.monotonic() - t0,
+        planner=planner,
     )

@@ -1,8 +1,9 @@
 """The staffing rules and hiring options: parameter objects that validate themselves.
 
 The numbers of DOMAIN.md's staffing rules (RM share of staff, wealth and VIP centre staffing,
-corporate RMs at busy outlets, "N+1" assistants) and the planner's hiring options (which grades,
-certifications, units and branches a hire may have) are data: ``scenarios/data/staffing.yaml``
+corporate RMs at busy sub-branches and outlets, a lobby manager per outlet, "N+1" assistants)
+and the planner's hiring options (which grades, certifications, units and branches a hire may
+have) are data: ``scenarios/data/staffing.yaml``
 ships the defaults and documents each field, and a user's file or mapping is merged over it.
 Loading validates the whole: a bad value is reported like a bad input row, before any model is
 built.
@@ -29,8 +30,21 @@ RULE_NAMES: tuple[str, ...] = (
     "wealth_center",
     "vip_center",
     "corporate_outlet",
+    "lobby_manager",
     "assistants",
 )
+
+#: the staff roles a centre rule may count (the roles of staff.csv)
+StaffRole = Literal[
+    "rm",
+    "marketing_manager",
+    "wealth_manager",
+    "lobby_manager",
+    "assistant_post",
+    "counter",
+    "back_office",
+    "other",
+]
 
 #: a unit an RM works in; the same words as :data:`allocator.contract.UNITS` (a test says so)
 Unit = Literal["outlet", "vip_center", "wealth_center", "marketing"]
@@ -60,19 +74,31 @@ class StaffingRules(_Frozen):
 
     rm_share_min: float = Field(ge=0, lt=1)
     wealth_center_min_staff: int = Field(ge=0)
+    wealth_center_roles: list[StaffRole]
     wealth_center_certifications: list[str]
     vip_center_min_staff: int = Field(ge=0)
+    vip_center_min_roles: dict[StaffRole, int]
     vip_center_min_certified: int = Field(ge=0)
     vip_center_certifications: list[str]
+    center_rm_role: StaffRole | None = "wealth_manager"
+    corporate_outlet_levels: list[str]
     corporate_outlet_min_deposits: float = Field(ge=0)
     corporate_outlet_min_customers: int = Field(ge=0)
+    lobby_manager_levels: list[str]
+    lobby_managers_per_outlet: int = Field(ge=0)
     assistants_per: int = Field(ge=1)
-    assistant_grade: str = "assistant"
     hire_grades: list[str]
     hire_certifications: list[str]
     line_units: dict[Line, list[Unit]]
     candidate_branches: dict[Unit, CandidateBranches]
     packing_margin: bool = True
+
+    @field_validator("vip_center_min_roles")
+    @classmethod
+    def _counts(cls, mins: dict[str, int]) -> dict[str, int]:
+        if any(v < 0 for v in mins.values()):
+            raise ValueError("vip_center_min_roles: each minimum must be >= 0")
+        return mins
 
     @field_validator("wealth_center_certifications", "vip_center_certifications")
     @classmethod

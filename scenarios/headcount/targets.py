@@ -67,8 +67,10 @@ def implied_targets(
 
     The allocator maximises cover value, so a customer of a higher-priority tier of the same line
     takes an RM's capacity before a targeted lower-priority one (a key corporate client takes a
-    whole RM). To make a target reachable *by the allocator*, such tiers are planned at full
-    coverage. Returns tier -> 1.0 for each (only tiers that have customers).
+    whole RM). To make a target reachable *by the allocator*, the planner counts such tiers in
+    (at the coverage today's staff give them: see
+    :class:`~scenarios.headcount.planner.Planner`). Returns tier -> 1.0 for each (only tiers
+    that have customers); the planner lowers the share.
     """
     tiers = assign_tiers(instance.customers, policy)
     served = tiers[~tiers["pooled"].to_numpy(dtype=bool) & (tiers["tier"] != "").to_numpy()]

@@ -119,7 +119,12 @@ def test_sweep_cli_serial(bank_dir: Path, tmp_path: Path) -> None:
 
 
 def test_headcount_cli(bank_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    hires = tmp_path / "HIRES.csv"
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "branch_id,unit,role,count,certifications\n"
+        "S1,vip_center,other,40,\nO1,outlet,counter,8,\nO1,outlet,lobby_manager,1,\n"
+    )
+    hires = tmp_path / "new" / "folder" / "hires.csv"  # a missing folder is created
     report = tmp_path / "report"
     code = main(
         [
@@ -127,33 +132,52 @@ def test_headcount_cli(bank_dir: Path, tmp_path: Path, capsys: pytest.CaptureFix
             *bank_args(bank_dir),
             "--target",
             "private=1.0,high=1.0,mid=0.95",
-            "--salaries",
-            "default",
+            "--staff",
+            str(staff),
+            "--enforce",
+            "all",
             "--out",
             str(hires),
             "--report",
             str(report),
-            "--verify",
+            "--quarters",
+            "2",
             "--time-limit",
             "30",
+            "--quiet",
         ]
     )
     assert code == 0, capsys.readouterr().out
     table = pd.read_csv(hires, keep_default_na=False)
-    assert list(table.columns) == [
+    assert list(table.columns[:10]) == [
+        "action",
+        "rm_id",
+        "branch_id",
+        "unit",
         "line",
         "grade",
         "certifications",
-        "branch_id",
-        "unit",
         "count",
-        "cost",
+        "annual_cost",
+        "rule",
     ]
-    assert table["count"].sum() > 0
-    for name in ("checks_before.csv", "checks_after.csv", "required_rms.csv", "summary.json"):
-        assert (report / name).is_file()
+    assert table["count"].sum() > 0 and (table["rule"] != "").all()
+    for name in (
+        "report.html",
+        "checks_before.csv",
+        "checks_after.csv",
+        "required_rms.csv",
+        "summary.json",
+        "curve.csv",
+        "curve.png",
+        "quarters.csv",
+        "quarters.png",
+    ):
+        assert (report / name).is_file(), name
     summary = json.loads((report / "summary.json").read_text())
     assert summary["status"] == "optimal" and all(v["ok"] for v in summary["verification"])
+    assert summary["staffing_unmet_after"] == 0 and len(summary["quarters"]) == 3
+    assert "To serve" in (report / "report.html").read_text()
     assert "verified" in capsys.readouterr().out
 
 

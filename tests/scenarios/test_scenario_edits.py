@@ -170,3 +170,30 @@ def test_apply_edits_validates_once(small_bank: Instance, policy: Policy) -> Non
     assert len(inst.customers) > len(small_bank.customers)
     inst2, _ = apply_edits(small_bank, policy, spec.edits, seed=4)
     pd.testing.assert_frame_equal(inst.customers, inst2.customers)
+
+
+def test_move_rms(small_bank: Instance) -> None:
+    from scenarios.edits import move_rms
+
+    with unchanged(small_bank):
+        moved = move_rms(small_bank, rm_ids=["R_O2A"], branch_id="O3")
+    row = moved.rms.set_index("rm_id").loc["R_O2A"]
+    assert (row["branch_id"], row["unit"]) == ("O3", "outlet")
+    with pytest.raises(InputError, match="no branch"):
+        move_rms(small_bank, rm_ids=["R_O2A"], branch_id="NOWHERE")
+
+
+def test_set_grades_applies_a_review(small_bank: Instance, policy: Policy) -> None:
+    from scenarios.edits import set_grades
+
+    with unchanged(small_bank):
+        after = set_grades(small_bank, grades={"K_C0S": "intermediate"})
+    assert after.rms.set_index("rm_id").loc["K_C0S", "grade"] == "intermediate"
+    with pytest.raises(InputError, match="no RM"):
+        set_grades(small_bank, grades={"GHOST": "rm"})
+    with pytest.raises(InputError):  # an unknown grade: the edited bank is validated
+        apply_edits(
+            small_bank,
+            policy,
+            parse_spec({"edits": [{"set_grades": {"grades": {"K_C0S": "boss"}}}]}).edits,
+        )

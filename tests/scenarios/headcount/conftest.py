@@ -62,3 +62,30 @@ def salaries() -> pd.DataFrame:
     table = load_salaries("default")
     assert table is not None
     return table
+
+
+#: staff of the small named bank (tests/scenarios/conftest.py) besides its RMs: S1's VIP centre
+#: has 40 people, C0's wealth centre 8 certified managers, each outlet counters and a lobby
+#: manager, except O3 (no lobby manager)
+SMALL_STAFF = [
+    ("S1", "vip_center", "marketing_manager", 2, "AFP"),
+    ("S1", "vip_center", "wealth_manager", 3, ""),
+    ("S1", "vip_center", "other", 33, ""),
+    ("C0", "wealth_center", "marketing_manager", 2, "CFP"),
+    ("C0", "wealth_center", "wealth_manager", 5, "AFP"),
+    ("C0", "wealth_center", "lobby_manager", 1, "AFP"),
+    ("O1", "outlet", "counter", 4, ""),
+    ("O1", "outlet", "lobby_manager", 1, ""),
+    ("O2", "outlet", "counter", 3, ""),
+    ("O2", "outlet", "lobby_manager", 1, ""),
+    ("O3", "outlet", "counter", 6, ""),
+    ("O3", "outlet", "back_office", 2, ""),
+]
+
+
+@pytest.fixture
+def small_staff() -> pd.DataFrame:
+    """:data:`SMALL_STAFF` as a staff table (the new form of staff.csv)."""
+    return pd.DataFrame(
+        SMALL_STAFF, columns=["branch_id", "unit", "role", "count", "certifications"]
+    )

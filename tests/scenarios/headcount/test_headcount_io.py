@@ -1,4 +1,5 @@
-"""The staff table in (every bad row reported), HIRES.csv out (contract columns only)."""
+"""hires.csv out (contract columns first, folder created, spreadsheet-safe); the quota table in
+(every bad row reported)."""
 
 from __future__ import annotations
 
@@ -8,32 +9,31 @@ import pandas as pd
 import pytest
 
 from allocator.errors import InputError
-from scenarios.headcount.io import load_staff, write_hires
-from scenarios.headcount.profiles import HIRE_COLUMNS
+from scenarios.headcount.actions import ACTION_COLUMNS
+from scenarios.headcount.io import load_quota, write_hires
 
 
-def test_staff_table(tmp_path: Path) -> None:
-    path = tmp_path / "staff.csv"
-    path.write_text("branch_id,staff\n O1 ,25\nS1,10\n")
-    staff = load_staff(path)
-    assert staff is not None
-    assert staff.to_dict(orient="list") == {"branch_id": ["O1", "S1"], "staff": [25, 10]}
-    assert load_staff(None) is None
+def test_hires_file(tmp_path: Path) -> None:
+    base = {c: "" for c in ACTION_COLUMNS} | {
+        "count": 1,
+        "annual_cost": 250_000.0,
+        "lead_quarters": 1,
+    }
+    hires = pd.DataFrame([base | {"action": "hire", "branch_id": "=1+1", "note": "x"}])
+    path = write_hires(hires, tmp_path / "missing" / "folder" / "hires.csv")
+    written = pd.read_csv(path, keep_default_na=False)
+    assert list(written.columns) == list(ACTION_COLUMNS)
+    assert written["branch_id"].iloc[0] == "'=1+1"  # a formula cell is shown as text
 
 
-def test_bad_staff_rows_are_all_reported() -> None:
-    frame = pd.DataFrame({"branch_id": ["O1", "O2", "O3"], "staff": ["x", 3, -1]})
+def test_quota() -> None:
+    assert load_quota({"O1": 3}, branches={"O1"}) == {"O1": 3}
+    assert load_quota(None) is None
+    frame = pd.DataFrame({"branch_id": ["O1", "O1", "XX"], "max_rms": ["2", "1.5", "3"]})
     with pytest.raises(InputError) as info:
-        load_staff(frame)
-    assert [i.row for i in info.value.issues] == [2, 4]
-    with pytest.raises(InputError, match="required column"):
-        load_staff(pd.DataFrame({"branch_id": ["O1"]}))
-
-
-def test_hires_file_has_the_contract_columns(tmp_path: Path) -> None:
-    hires = pd.DataFrame(
-        [("retail", "rm", "AFP", "S1", "vip_center", 1, 250_000.0, "extra")],
-        columns=[*HIRE_COLUMNS, "note"],
-    )
-    written = pd.read_csv(write_hires(hires, tmp_path / "HIRES.csv"))
-    assert list(written.columns) == list(HIRE_COLUMNS)
+        load_quota(frame, branches={"O1"})
+    assert {(i.row, i.column) for i in info.value.issues} == {
+        (3, "branch_id"),
+        (3, "max_rms"),
+        (4, "branch_id"),
+    }

@@ -1,37 +1,30 @@
-"""Hires made real: added through the scenario edit, allocated, checked."""
+"""The plan made real: actions applied, allocated by the checked pipeline, coverage per tier."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
 from allocator.instance import Instance
 from allocator.policy import Policy
-from scenarios.headcount.profiles import HIRE_COLUMNS
-from scenarios.headcount.verify import apply_hires, verify_hires
-
-HIRE = ("retail", "rm", "AFP", "S1", "vip_center", 2, 500_000.0)
+from scenarios.headcount.actions import ACTION_COLUMNS, empty_actions
+from scenarios.headcount.verify import verify_actions
 
 
-def test_apply_hires(small_bank: Instance) -> None:
-    bank = apply_hires(small_bank, pd.DataFrame([HIRE], columns=list(HIRE_COLUMNS)))
-    new = bank.rms[bank.rms["rm_id"].str.startswith("HIRE")]
-    assert len(new) == 2 and new["active"].all() and set(new["certifications"]) == {"AFP"}
-
-
-def test_an_empty_certifications_cell_read_back_is_no_certification(small_bank: Instance) -> None:
-    row = ("corporate", "rm", np.nan, "O2", "outlet", 1, 200_000.0)  # "" read by pandas: NaN
-    bank = apply_hires(small_bank, pd.DataFrame([row], columns=list(HIRE_COLUMNS)))
-    assert bank.rms["certifications"].iloc[-1] == ""
-
-
-def test_verify_hires(tiny_bank: Callable[[int, float], Instance], policy: Policy) -> None:
+def test_verify_actions(tiny_bank: Callable[[int, float], Instance], policy: Policy) -> None:
     bank = tiny_bank(15, 20)
-    short = verify_hires(bank, pd.DataFrame(columns=list(HIRE_COLUMNS)), {"high": 1.0}, policy)
+    short = verify_actions(bank, empty_actions(), {"high": 1.0}, policy, workers=1)
     assert not short["ok"].iloc[0] and short["missing"].iloc[0] == 5
-    hired = verify_hires(
-        bank, pd.DataFrame([HIRE], columns=list(HIRE_COLUMNS)), {"high": 1.0}, policy
-    )
+    base = {c: "" for c in ACTION_COLUMNS} | {"count": 2, "annual_cost": 0.0, "lead_quarters": 1}
+    hire = base | {
+        "action": "hire",
+        "role": "rm",
+        "line": "retail",
+        "grade": "rm",
+        "certifications": "AFP",
+        "branch_id": "S1",
+        "unit": "vip_center",
+    }
+    hired = verify_actions(bank, pd.DataFrame([hire]), {"high": 1.0}, policy, workers=1)
     assert hired["ok"].iloc[0] and hired["share"].iloc[0] == 1.0
