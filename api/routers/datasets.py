@@ -7,13 +7,13 @@ import logging
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.deps import AuditDep, DatasetsDep, Planner, SettingsDep, Viewer
+from api.deps import AuditDep, DatasetsDep, Offset, Planner, RecordLimit, SettingsDep, Viewer
 from api.errors import Unprocessable, UnsupportedMediaType
 from api.ingest import TABLES, Upload, spool_upload
 from api.routers import problems
@@ -176,8 +176,8 @@ async def create_dataset(
 def list_datasets(
     _: Viewer,
     datasets: DatasetsDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: RecordLimit = 100,
+    offset: Offset = 0,
 ) -> DatasetList:
     items = datasets.page(limit=limit, offset=offset)
     return DatasetList(items=[dataset_out(d) for d in items], limit=limit, offset=offset)

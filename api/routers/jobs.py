@@ -13,9 +13,11 @@ from api.deps import (
     AuditDep,
     DatasetsDep,
     JobsDep,
+    Offset,
     Planner,
     PlansDep,
     PoliciesDep,
+    RecordLimit,
     ReviewsDep,
     SettingsDep,
     Viewer,
@@ -74,8 +76,8 @@ def list_jobs(
     jobs: JobsDep,
     status: JobStatus | None = None,
     dataset_id: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: RecordLimit = 100,
+    offset: Offset = 0,
 ) -> JobList:
     page = jobs.page(status=status, dataset_id=dataset_id, limit=limit, offset=offset)
     return JobList(items=[job_out(j) for j in page], limit=limit, offset=offset)
@@ -126,7 +128,7 @@ def get_plan(
     reviews: ReviewsDep,
     format: Literal["json", "csv"] = "json",
     limit: Annotated[int, Query(ge=1, le=1_000_000)] = 10_000,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    offset: Offset = 0,
 ) -> Any:
     job = jobs.require(job_id)
     table = plans.table(job)  # 409 while there is none

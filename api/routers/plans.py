@@ -16,7 +16,18 @@ from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from allocator.io import csv_text_safe as to_safe_csv
-from api.deps import Approver, JobsDep, LifecycleDep, Planner, ReviewsDep, SettingsDep, Viewer
+from api.deps import (
+    Approver,
+    BankIdFilter,
+    JobsDep,
+    LifecycleDep,
+    Offset,
+    Planner,
+    ReviewsDep,
+    RowLimit,
+    SettingsDep,
+    Viewer,
+)
 from api.errors import Conflict
 from api.models import Job
 from api.routers import problems
@@ -136,13 +147,13 @@ def list_moves(
     principal: Viewer,
     jobs: JobsDep,
     reviews: ReviewsDep,
-    branch_id: Annotated[str | None, Query(max_length=200)] = None,
-    rm_id: Annotated[str | None, Query(max_length=200)] = None,
+    branch_id: BankIdFilter = None,
+    rm_id: BankIdFilter = None,
     tier: Annotated[str | None, Query(max_length=40)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     decision: Annotated[str | None, Query(pattern="^(accept|reject|none)$")] = None,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: RowLimit = 100,
+    offset: Offset = 0,
 ) -> MovePage:
     job = jobs.require(job_id)
     page = reviews.moves(
