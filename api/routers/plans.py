@@ -15,7 +15,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from allocator.io import csv_text_safe as to_safe_csv
 from api.deps import (
     Approver,
     BankIdFilter,
@@ -28,6 +27,7 @@ from api.deps import (
     SettingsDep,
     Viewer,
 )
+from api.downloads import csv_attachment, csv_responses
 from api.errors import Conflict
 from api.models import Job
 from api.routers import problems
@@ -249,10 +249,7 @@ def resolve(
     "`customer_id, branch_id, from_rm_id, to_rm_id, effective_date, plan_job_id, approved_by`. "
     "Spreadsheet-safe: a text cell starting with = + - @ gets a leading '.",
     response_class=PlainTextResponse,
-    responses={
-        **problems(401, 403, 404, 409),
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-    },
+    responses=csv_responses(401, 403, 404, 409),
 )
 def export_moves(
     job_id: str, principal: Viewer, jobs: JobsDep, lifecycle: LifecycleDep, reviews: ReviewsDep
@@ -266,8 +263,4 @@ def export_moves(
     out["effective_date"] = str(record.effective_date)
     out["plan_job_id"] = job.id
     out["approved_by"] = record.approved_by or ""
-    return PlainTextResponse(
-        to_safe_csv(out),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="moves-{job.id}.csv"'},
-    )
+    return csv_attachment(out, f"moves-{job.id}.csv")
