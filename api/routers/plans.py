@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import PlainTextResponse
 
+from api.auth import Principal
 from api.deps import (
     Approver,
     BankIdFilter,
@@ -40,7 +41,6 @@ from api.schemas import (
     MovePage,
     PlanStateOut,
 )
-from api.scope import BranchScope
 from api.services.lifecycle import APPROVED, EFFECTIVE, SUPERSEDED, LifecycleService
 from api.services.reviews import ReviewService
 from api.views import job_out
@@ -53,9 +53,10 @@ MAX_DECISIONS = 100_000
 
 
 def state_out(
-    job: Job, lifecycle: LifecycleService, reviews: ReviewService, scope: BranchScope | None
+    job: Job, principal: Principal, lifecycle: LifecycleService, reviews: ReviewService
 ) -> PlanStateOut:
     """A plan's state with the counts of its moves and decisions (in the caller's scope)."""
+    scope = reviews.scope(job, principal)
     record = lifecycle.state(job)
     moves = reviews.moves_table(job, scope) if job.has_plan else None
     decided = moves["decision"] if moves is not None else None
@@ -92,7 +93,7 @@ def get_plan_state(
     job_id: str, principal: Viewer, jobs: JobsDep, lifecycle: LifecycleDep, reviews: ReviewsDep
 ) -> PlanStateOut:
     job = jobs.require(job_id)
-    return state_out(job, lifecycle, reviews, reviews.scope(job, principal))
+    return state_out(job, principal, lifecycle, reviews)
 
 
 @router.post(
@@ -107,7 +108,7 @@ def propose(
     job = jobs.require(job_id)
     lifecycle.propose(job, principal)
     log.info("plan proposed", extra={"job_id": job_id, "key_id": principal.key_id})
-    return state_out(job, lifecycle, reviews, reviews.scope(job, principal))
+    return state_out(job, principal, lifecycle, reviews)
 
 
 @router.post(
@@ -130,7 +131,7 @@ def approve(
     job = jobs.require(job_id)
     lifecycle.approve(job, principal, body.effective_date)
     log.info("plan approved", extra={"job_id": job_id, "key_id": principal.key_id})
-    return state_out(job, lifecycle, reviews, reviews.scope(job, principal))
+    return state_out(job, principal, lifecycle, reviews)
 
 
 @router.get(
