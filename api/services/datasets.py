@@ -20,11 +20,12 @@ from allocator.policy import Policy
 from allocator.validation import load_instance
 from api.ingest import from_parquet, instance_tables, tables_digest
 from api.models import Dataset, DatasetTable, utcnow
+from api.services.base import RecordService
 from api.services.errors import InvalidParameterError, NotFoundError
 from api.services.session import Database, new_id
 
 
-class DatasetService:
+class DatasetService(RecordService[Dataset]):
     """Store and read datasets.
 
     Parameters
@@ -36,8 +37,10 @@ class DatasetService:
         again and again, and parsing a large bank takes seconds.
     """
 
+    model, noun = Dataset, "dataset"
+
     def __init__(self, db: Database, *, cache_size: int = 4):
-        self.db = db
+        super().__init__(db)
         self.cache_size = cache_size
         self._instances: OrderedDict[str, Instance] = OrderedDict()
         self._lock = threading.Lock()
@@ -81,24 +84,6 @@ class DatasetService:
             s.flush()
             for table, data in tables.items():
                 s.add(DatasetTable(dataset_id=ds.id, name=table, data=data))
-        return ds
-
-    def get(self, dataset_id: str) -> Dataset | None:
-        """The record of ``dataset_id``, or ``None``."""
-        with self.db.reading() as s:
-            return s.get(Dataset, dataset_id)
-
-    def require(self, dataset_id: str) -> Dataset:
-        """The record of ``dataset_id``.
-
-        Raises
-        ------
-        NotFoundError
-            When there is none.
-        """
-        ds = self.get(dataset_id)
-        if ds is None:
-            raise NotFoundError("dataset", dataset_id)
         return ds
 
     def check_reference(self, dataset_id: str, *, field: str = "dataset_id") -> None:

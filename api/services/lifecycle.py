@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from api.auth import Principal
 from api.models import ApiKey, Job, PlanState, RmHistory, utcnow
 from api.services.audit import AuditService
+from api.services.base import Service
 from api.services.datasets import DatasetService
 from api.services.errors import ConflictError, ForbiddenError, InvalidParameterError
 from api.services.jobs import DONE
@@ -62,7 +63,7 @@ def today() -> dt.date:
     return utcnow().date()
 
 
-class LifecycleService:
+class LifecycleService(Service):
     """Move plans through their lifecycle and keep the RM history.
 
     Parameters
@@ -76,7 +77,7 @@ class LifecycleService:
     def __init__(
         self, db: Database, datasets: DatasetService, plans: PlanService, audit: AuditService
     ):
-        self.db = db
+        super().__init__(db)
         self.datasets = datasets
         self.plans = plans
         self.audit = audit
