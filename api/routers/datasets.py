@@ -133,21 +133,13 @@ async def create_dataset(
     started = time.monotonic()
     ctype = request.headers.get("content-type", "").lower()
     if ctype.startswith("multipart/form-data"):
-        bank = await _from_multipart(request, settings)
+        parsed = await _from_multipart(request, settings)
     elif ctype.startswith("application/json") or ctype.endswith("+json"):
-        bank = await _from_json(request, settings)
+        parsed = await _from_json(request, settings)
     else:
         raise UnsupportedMediaType("send multipart/form-data files or an application/json body")
     ds = await run_in_threadpool(
-        datasets.add,
-        bank.tables,
-        n_customers=bank.n_customers,
-        n_rms=bank.n_rms,
-        n_branches=bank.n_branches,
-        branches_given=bank.branches_given,
-        sha256=bank.sha256,
-        name=bank.name,
-        created_by=principal.key_id,
+        datasets.add, parsed.bank, name=parsed.name, created_by=principal.key_id
     )
     log.info(
         "dataset stored",
