@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.highs import highs_threads
-from allocator.lns.relaxation import Relaxation
+from allocator.lns.relaxation import Relaxation, core_columns
 from allocator.problem import Problem
 
 IntArray = npt.NDArray[np.int64]
@@ -175,21 +175,9 @@ def solve_core(
         cols, exact = core_pairs(problem, relax, incumbent, value, max_pairs)
     n_c, n_r = problem.n_customers, problem.n_rms
     pc = problem.pair_customer[cols].astype(np.int64)
-    pr = problem.pair_rm[cols].astype(np.int64)
-    w = problem.pair_weight[cols].astype(np.float64)
     n = cols.size
     inf = highspy.kHighsInf
-    has_w = w != 0
-    counts = 1 + has_w.astype(np.int64)
-    start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=start[1:])
-    index = np.empty(int(start[-1]), dtype=np.int32)
-    val = np.empty(int(start[-1]), dtype=np.float64)
-    index[start[:-1]] = pc
-    val[start[:-1]] = 1.0
-    second = start[:-1][has_w] + 1
-    index[second] = n_c + pr[has_w]
-    val[second] = w[has_w]
+    start, index, val = core_columns(pc, problem.pair_rm[cols], problem.pair_weight[cols], n_c)
     covered = np.zeros(n_c, dtype=bool)
     covered[pc] = True
 
