@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tinybank import CUSTOMER_COLUMNS, RM_COLUMNS
 
 from allocator.checker import (
     PAIR_RULES,
@@ -107,33 +108,10 @@ def make_instance(
     branches: list[tuple[Any, ...]] = BRANCHES,
 ) -> Instance:
     """An instance normalised as :mod:`allocator.validation` would leave it."""
-    cust = pd.DataFrame(
-        customers,
-        columns=[
-            "customer_id",
-            "segment",
-            "branch_id",
-            "aum",
-            "annual_contribution",
-            "list_tier",
-            "group_id",
-            "current_rm_id",
-            "locked",
-        ],
-    ).astype({"aum": "float64", "annual_contribution": "float64", "locked": bool})
-    rm = pd.DataFrame(
-        rms,
-        columns=[
-            "rm_id",
-            "line",
-            "grade",
-            "certifications",
-            "branch_id",
-            "unit",
-            "capacity",
-            "active",
-        ],
-    ).astype({"capacity": "float64", "active": bool})
+    cust = pd.DataFrame(customers, columns=CUSTOMER_COLUMNS).astype(
+        {"aum": "float64", "annual_contribution": "float64", "locked": bool}
+    )
+    rm = pd.DataFrame(rms, columns=RM_COLUMNS).astype({"capacity": "float64", "active": bool})
     br = pd.DataFrame(branches, columns=["branch_id", "parent_id", "level"])
     return Instance(customers=cust, rms=rm, branches=br)
 
@@ -151,38 +129,27 @@ def make_plan(
     return plan
 
 
-def with_rm(rm_id: str, **cells: Any) -> list[tuple[Any, ...]]:
-    """RMS with one RM's fields changed."""
-    names = ["rm_id", "line", "grade", "certifications", "branch_id", "unit", "capacity", "active"]
+def _with_row(
+    rows: list[tuple[Any, ...]], names: list[str], row_id: str, cells: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """``rows`` with the fields of the row whose id (first field) is ``row_id`` changed."""
     out = []
-    for row in RMS:
-        if row[0] == rm_id:
-            values = dict(zip(names, row, strict=True)) | cells
+    for row in rows:
+        if row[0] == row_id:
+            values = dict(zip(names, row, strict=True)) | dict(cells)
             row = tuple(values[n] for n in names)
         out.append(row)
     return out
+
+
+def with_rm(rm_id: str, **cells: Any) -> list[tuple[Any, ...]]:
+    """RMS with one RM's fields changed."""
+    return _with_row(RMS, RM_COLUMNS, rm_id, cells)
 
 
 def with_customer(customer_id: str, **cells: Any) -> list[tuple[Any, ...]]:
     """CUSTOMERS with one customer's fields changed."""
-    names = [
-        "customer_id",
-        "segment",
-        "branch_id",
-        "aum",
-        "annual_contribution",
-        "list_tier",
-        "group_id",
-        "current_rm_id",
-        "locked",
-    ]
-    out = []
-    for row in CUSTOMERS:
-        if row[0] == customer_id:
-            values = dict(zip(names, row, strict=True)) | cells
-            row = tuple(values[n] for n in names)
-        out.append(row)
-    return out
+    return _with_row(CUSTOMERS, CUSTOMER_COLUMNS, customer_id, cells)
 
 
 def rules_of(report: CheckReport) -> set[str]:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tinybank import CUSTOMER_COLUMNS
 
 from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
@@ -161,17 +162,7 @@ def test_extra_columns_kept_unchanged_after_the_contract_columns(
     instance = load_instance(customers, small_rms)
     columns = instance.customers.columns.tolist()
     assert columns[-2:] == ["score", "note"]
-    assert columns[:9] == [
-        "customer_id",
-        "segment",
-        "branch_id",
-        "aum",
-        "annual_contribution",
-        "list_tier",
-        "group_id",
-        "current_rm_id",
-        "locked",
-    ]
+    assert columns[:9] == CUSTOMER_COLUMNS
     assert instance.customers["note"].tolist() == [" a ", "", "b", "c"]  # not stripped
     pd.testing.assert_series_equal(
         instance.customers["score"], customers["score"], check_names=True
