@@ -1,14 +1,17 @@
 """A solver-neutral :class:`~allocator.problem.Problem` written by hand, pair by pair.
 
 The backend tests state tiny problems as lists of eligible pairs; this one builder serves them
-all (importable: pytest puts tests/ on the path).
+all, and :func:`optimum` is the truth they are held to: every assignment enumerated
+(importable: pytest puts tests/ on the path).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from allocator.problem import Problem
 
@@ -57,3 +60,27 @@ def problem(
         klass=None if klass is None else np.asarray(klass, dtype=np.int32),
         stages=stages,
     )
+
+
+def assignments(p: Problem) -> Iterator[npt.NDArray[np.int64]]:
+    """Every assignment of a tiny problem, valid or not: each customer to the RM of one of its
+    pairs, or to nobody."""
+    options = [[-1, *p.pair_rm[p.pairs_of(c)].tolist()] for c in range(p.n_customers)]
+    for choice in itertools.product(*options):
+        yield np.array(choice, dtype=np.int64)
+
+
+def valid_plans(p: Problem) -> list[npt.NDArray[np.int64]]:
+    """Every assignment of a tiny problem that breaks no hard rule."""
+    return [a for a in assignments(p) if not p.violations(a)]
+
+
+def optimum(p: Problem) -> tuple[int, int, int, float] | None:
+    """(cover value, moves, dropped, max utilisation) of the lexicographic optimum of a tiny
+    problem, by enumeration; ``None`` when no assignment is valid."""
+    best: tuple[int, int, int, float] | None = None
+    for a in valid_plans(p):
+        key = (-p.cover_value(a), p.moves(a), p.dropped(a), p.max_utilisation(a))
+        if best is None or key < best:
+            best = key
+    return None if best is None else (-best[0], best[1], best[2], best[3])

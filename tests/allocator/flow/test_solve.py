@@ -9,7 +9,6 @@ than the moves of the lexicographic optimum.
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 
@@ -25,17 +24,6 @@ from allocator.problem import Problem
 
 def run(p: Problem, warm: bool = True) -> Outcome:
     return solve_flow(p, time.monotonic() + 30, threading.Event(), lambda *_: None, warm=warm)
-
-
-def plans(p: Problem) -> list[np.ndarray]:
-    """Every valid assignment of a tiny problem."""
-    options = [[-1, *p.pair_rm[p.pairs_of(c)].tolist()] for c in range(p.n_customers)]
-    out = []
-    for choice in itertools.product(*options):
-        a = np.array(choice, dtype=np.int64)
-        if not p.violations(a):
-            out.append(a)
-    return out
 
 
 def two_rms(current: dict[int, int]) -> Problem:
@@ -124,7 +112,7 @@ def problems(draw: st.DrawFn) -> Problem:
 @given(p=problems())
 def test_never_worse_than_the_start_and_the_moves_bound_holds(p: Problem) -> None:
     out = run(p)
-    valid = plans(p)
+    valid = pairproblem.valid_plans(p)
     if not valid:
         assert out.infeasible or out.bound is None
         return
