@@ -259,40 +259,10 @@ def random_problem(rng: np.random.Generator, side_rules: bool, n: int = 7, m: in
     )
 
 
-@st.composite
-def problems(draw: st.DrawFn) -> tuple[Problem, bool]:
-    n_c = draw(st.integers(1, 7))
-    n_r = draw(st.integers(1, 3))
-    weights = draw(st.lists(st.integers(1, 4), min_size=n_c, max_size=n_c))
-    cells = draw(
-        st.lists(
-            st.tuples(
-                st.integers(0, n_c - 1), st.integers(0, n_r - 1), st.sampled_from([10, 100, 1000])
-            ),
-            max_size=n_c * n_r,
-            unique_by=lambda t: (t[0], t[1]),
-        )
+def problems() -> st.SearchStrategy[tuple[Problem, bool]]:
+    return pairproblem.random_problems(
+        customers=7, most_weight=4, most_capacity=6, flags=("none", "excl", "g0", "g1", "lock")
     )
-    capacity = draw(st.lists(st.integers(0, 6), min_size=n_r, max_size=n_r))
-    flags = draw(
-        st.lists(st.sampled_from(["none", "excl", "g0", "g1", "lock"]), min_size=n_c, max_size=n_c)
-    )
-    current = {c: r for c, r, _ in cells if draw(st.booleans())}
-    # a lock holds today's RM: one pair, required (as compile makes held locks)
-    locked = {c for c, f in enumerate(flags) if f == "lock" and c in current}
-    cells = [(c, r, v) for c, r, v in cells if c not in locked or r == current[c]]
-    groups = [[c for c, f in enumerate(flags) if f == g] for g in ("g0", "g1")]
-    side = any(f in ("excl", "g0", "g1") for f in flags)
-    p = problem(
-        weights,
-        capacity,
-        cells,
-        groups=[g for g in groups if len(g) >= 2],
-        exclusive=[c for c, f in enumerate(flags) if f == "excl"],
-        required=sorted(locked),
-        current={c: r for c, r in current.items() if (c, r) in {(a, b) for a, b, _ in cells}},
-    )
-    return p, side
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
