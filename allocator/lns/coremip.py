@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.highs import highs_threads
-from allocator.lns.relaxation import Relaxation, core_columns
+from allocator.lns.relaxation import Relaxation, set_core_matrix
 from allocator.problem import Problem
 
 IntArray = npt.NDArray[np.int64]
@@ -177,7 +177,6 @@ def solve_core(
     pc = problem.pair_customer[cols].astype(np.int64)
     n = cols.size
     inf = highspy.kHighsInf
-    start, index, val = core_columns(pc, problem.pair_rm[cols], problem.pair_weight[cols], n_c)
     covered = np.zeros(n_c, dtype=bool)
     covered[pc] = True
 
@@ -191,12 +190,7 @@ def solve_core(
         [np.where(problem.required & covered, 1.0, -inf), np.full(n_r, -inf)]
     ).astype(np.float64)
     lp.row_upper_ = np.concatenate([np.ones(n_c), problem.capacity.astype(np.float64)])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = n
-    lp.a_matrix_.num_row_ = n_c + n_r
-    lp.a_matrix_.start_ = start.astype(np.int32)
-    lp.a_matrix_.index_ = index
-    lp.a_matrix_.value_ = val
+    set_core_matrix(lp, pc, problem.pair_rm[cols], problem.pair_weight[cols], n_c, n_r)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     lp.sense_ = highspy.ObjSense.kMaximize
 
