@@ -107,6 +107,7 @@ class Server:
         self.client.close()
 
     def job(self, job_id: str) -> dict[str, Any]:
+        """The job as the API shows it now (the test fails on anything but 200)."""
         r = self.client.get(f"/v1/jobs/{job_id}")
         assert r.status_code == 200, r.text
         return dict(r.json())

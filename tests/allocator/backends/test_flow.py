@@ -260,6 +260,7 @@ def random_problem(rng: np.random.Generator, side_rules: bool, n: int = 7, m: in
 
 
 def problems() -> st.SearchStrategy[tuple[Problem, bool]]:
+    """Tiny problems with every side rule and locks, and whether each has side rules."""
     return pairproblem.random_problems(
         customers=7, most_weight=4, most_capacity=6, flags=("none", "excl", "g0", "g1", "lock")
     )
