@@ -13,7 +13,23 @@ Every plan comes out of one pipeline (:func:`allocator.pipeline.solve`, also exp
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
+
+#: each public name and the module it lives in, imported on first use: ``import
+#: allocator.checker`` must not pull in solver code through this package
+_HOMES = {
+    "Instance": "allocator.instance",
+    "Plan": "allocator.plan",
+    "Policy": "allocator.policy",
+    "SolveParams": "allocator.params",
+    "allocate": "allocator.allocation",
+    "check_plan": "allocator.checker",
+    "load_instance": "allocator.validation",
+    "load_policy": "allocator.policy",
+    "recommend": "allocator.recommendation",
+    "solve": "allocator.pipeline",
+}
 
 __all__ = [
     "Instance",
@@ -30,41 +46,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # lazy: `import allocator.checker` must not pull in solver code through this package
-    if name == "allocate":
-        from allocator.allocation import allocate
-
-        return allocate
-    if name == "solve":
-        from allocator.pipeline import solve
-
-        return solve
-    if name == "SolveParams":
-        from allocator.params import SolveParams
-
-        return SolveParams
-    if name == "Plan":
-        from allocator.plan import Plan
-
-        return Plan
-    if name == "recommend":
-        from allocator.recommendation import recommend
-
-        return recommend
-    if name == "check_plan":
-        from allocator.checker import check_plan
-
-        return check_plan
-    if name == "load_instance":
-        from allocator.validation import load_instance
-
-        return load_instance
-    if name in ("load_policy", "Policy"):
-        from allocator import policy
-
-        return getattr(policy, name)
-    if name == "Instance":
-        from allocator.instance import Instance
-
-        return Instance
-    raise AttributeError(name)
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(home), name)

@@ -17,7 +17,7 @@ from allocator.pipeline import solve
 from allocator.plan import Plan
 from allocator.policy import Policy, load_policy
 from allocator.solution import SolveControl
-from allocator.validation import load_instance
+from allocator.validation import as_instance
 
 Source = str | Path | pd.DataFrame
 
@@ -75,12 +75,7 @@ def allocate(
         The plan breaks a hard rule (a backend defect): nothing is handed out.
     """
     pol = load_policy(policy)
-    if isinstance(customers, Instance):
-        instance = customers
-    else:
-        if rms is None:
-            raise TypeError("rms is required unless customers is an Instance")
-        instance = load_instance(customers, rms, branches, policy=pol)
+    instance = as_instance(customers, rms, branches, policy=pol)
     if params is None:
         params = SolveParams(
             time_limit=time_limit,

@@ -168,16 +168,24 @@ class Problem:
         """(assigned customers, the index of each one's chosen pair, -1 where it has no pair with
         its RM).
 
-        Each chosen pair is found by bisection in its customer's slice of the pair arrays: a
-        search over a key of every pair (10^8 at 10^6 customers) would cost seconds and
-        gigabytes for a few hundred thousand assigned customers.
+        Each chosen pair is found by bisection (:meth:`lookup_pairs`).
         """
         a = np.asarray(assignment, dtype=np.int64)
         on = np.flatnonzero(a >= 0)
-        want = a[on]
-        ptr = self.customer_ptr
-        lo = ptr[on].copy()
-        end = ptr[on + 1]
+        return on, self.lookup_pairs(on, a[on])
+
+    def lookup_pairs(self, customers: npt.ArrayLike, rms: npt.ArrayLike) -> IntArray:
+        """Index of the pair (customer, RM) of each query, -1 where there is none (or the RM
+        is -1).
+
+        A bisection inside each customer's slice of the pair arrays (sorted by RM), vectorised
+        over the queries: :meth:`pair_index` builds a key over every pair (10^8 at 10^6
+        customers), which costs seconds and gigabytes when asked for a few hundred thousand.
+        """
+        c = np.asarray(customers, dtype=np.int64)
+        r = np.asarray(rms, dtype=np.int64)
+        lo = self.customer_ptr[c].copy()
+        end = self.customer_ptr[c + 1]
         hi = end.copy()
         last = max(self.n_pairs - 1, 0)
         while True:
@@ -185,13 +193,13 @@ class Problem:
             if not active.any():
                 break
             mid = (lo + hi) // 2
-            right = active & (self.pair_rm[np.minimum(mid, last)] < want)
+            right = active & (self.pair_rm[np.minimum(mid, last)] < r)
             lo = np.where(right, mid + 1, lo)
             hi = np.where(active & ~right, mid, hi)
-        found = lo < end
+        found = (lo < end) & (r >= 0)
         if self.n_pairs:
-            found &= self.pair_rm[np.minimum(lo, last)] == want
-        return on, np.where(found, lo, -1).astype(np.int64)
+            found &= self.pair_rm[np.minimum(lo, last)] == r
+        return np.where(found, lo, -1).astype(np.int64)
 
     def _chosen_pairs(self, a: IntArray) -> IntArray:
         assigned, idx = self.chosen_pairs(a)

@@ -12,9 +12,9 @@ answering 401 without a valid key (``WWW-Authenticate: Bearer``) and 403 for a r
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import Principal, Role
@@ -33,6 +33,8 @@ from api.services import (
     WorkerService,
 )
 from api.settings import Settings
+
+S = TypeVar("S")
 
 
 # -- the app's state -----------------------------------------------------------------------------
@@ -54,51 +56,41 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
 # -- one service per resource --------------------------------------------------------------------
-def get_datasets(services: ServicesDep) -> DatasetService:
-    return services.datasets
+def _service(pick: Callable[[Services], S]) -> Callable[[Services], S]:
+    """A dependency handing a router one service of the process's :class:`Services`.
+
+    A router then names the service it needs (``jobs: JobsDep``) rather than all of them, which
+    keeps its signature an honest list of what it touches.
+    """
+
+    def dependency(services: ServicesDep) -> S:
+        return pick(services)
+
+    return dependency
 
 
-def get_jobs(services: ServicesDep) -> JobService:
-    return services.jobs
+DatasetsDep = Annotated[DatasetService, Depends(_service(lambda s: s.datasets))]
+AuditDep = Annotated[AuditService, Depends(_service(lambda s: s.audit))]
+LifecycleDep = Annotated[LifecycleService, Depends(_service(lambda s: s.lifecycle))]
+ReviewsDep = Annotated[ReviewService, Depends(_service(lambda s: s.reviews))]
+JobsDep = Annotated[JobService, Depends(_service(lambda s: s.jobs))]
+PlansDep = Annotated[PlanService, Depends(_service(lambda s: s.plans))]
+KeysDep = Annotated[KeyService, Depends(_service(lambda s: s.keys))]
+WorkersDep = Annotated[WorkerService, Depends(_service(lambda s: s.workers))]
+PoliciesDep = Annotated[PolicyCache, Depends(_service(lambda s: s.policies))]
 
 
-def get_plans(services: ServicesDep) -> PlanService:
-    return services.plans
-
-
-def get_keys(services: ServicesDep) -> KeyService:
-    return services.keys
-
-
-def get_workers(services: ServicesDep) -> WorkerService:
-    return services.workers
-
-
-def get_policies(services: ServicesDep) -> PolicyCache:
-    return services.policies
-
-
-def get_audit(services: ServicesDep) -> AuditService:
-    return services.audit
-
-
-def get_lifecycle(services: ServicesDep) -> LifecycleService:
-    return services.lifecycle
-
-
-def get_reviews(services: ServicesDep) -> ReviewService:
-    return services.reviews
-
-
-DatasetsDep = Annotated[DatasetService, Depends(get_datasets)]
-AuditDep = Annotated[AuditService, Depends(get_audit)]
-LifecycleDep = Annotated[LifecycleService, Depends(get_lifecycle)]
-ReviewsDep = Annotated[ReviewService, Depends(get_reviews)]
-JobsDep = Annotated[JobService, Depends(get_jobs)]
-PlansDep = Annotated[PlanService, Depends(get_plans)]
-KeysDep = Annotated[KeyService, Depends(get_keys)]
-WorkersDep = Annotated[WorkerService, Depends(get_workers)]
-PoliciesDep = Annotated[PolicyCache, Depends(get_policies)]
+# -- query parameters the routers share ----------------------------------------------------------
+# One definition each, so that every paged list bounds its page the same way and the OpenAPI
+# document states the same limits everywhere.
+#: where a page starts
+Offset = Annotated[int, Query(ge=0, le=10**9)]
+#: a page of stored records (datasets, jobs, audit entries)
+RecordLimit = Annotated[int, Query(ge=1, le=1000)]
+#: a page of a plan's rows (RMs, moves)
+RowLimit = Annotated[int, Query(ge=1, le=10_000)]
+#: an optional filter by one of the bank's ids (customer, RM, branch: the bank's own, up to 200)
+BankIdFilter = Annotated[str | None, Query(max_length=200)]
 
 
 # -- the caller ------------------------------------------------------------------------------------

@@ -48,6 +48,27 @@ def problem_type(slug: str) -> str:
     return f"urn:rmalloc:problem:{slug}"
 
 
+def problem(
+    slug: str, title: str, status: int, detail: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A problem document as plain data: what a response sends, and what a failed job stores as
+    its ``error`` (a worker has no request to answer; the client reads it from the job later).
+
+    Parameters
+    ----------
+    slug, title, status
+        The problem's type (see :func:`problem_type`), its summary and its HTTP status.
+    detail
+        This occurrence in words (left out when empty).
+    **extra
+        Extension members (``field``, ``issues``, ``backend`` ...).
+    """
+    body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    return {**body, **extra}
+
+
 class ApiError(Exception):
     """An error the API answers with a problem document.
 
@@ -141,9 +162,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """A problem+json response (also used by middleware that runs outside the routers)."""
-    body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
+    body = problem(slug, title, status, detail)
     if request is not None:
         body["instance"] = request.url.path
     body.update(extra or {})
@@ -160,23 +179,17 @@ def input_error_extra(exc: InputError) -> dict[str, Any]:
 
 def input_error_problem(exc: InputError) -> dict[str, Any]:
     """An input error as a problem document (workers store it as a failed job's ``error``)."""
-    return {
-        "type": problem_type("invalid-input"),
-        "title": "The input breaks the data contract",
-        "status": 422,
-        "detail": f"{len(exc.issues)} problem(s) in the input",
+    return problem(
+        "invalid-input",
+        "The input breaks the data contract",
+        422,
+        f"{len(exc.issues)} problem(s) in the input",
         **input_error_extra(exc),
-    }
+    )
 
 
 def policy_error_problem(exc: PolicyError) -> dict[str, Any]:
-    return {
-        "type": problem_type("invalid-policy"),
-        "title": "Invalid policy",
-        "status": 422,
-        "detail": str(exc),
-        "field": "policy",
-    }
+    return problem("invalid-policy", "Invalid policy", 422, str(exc), field="policy")
 
 
 def plan_breach_problem(exc: PlanBreachError) -> dict[str, Any]:
@@ -187,14 +200,14 @@ def plan_breach_problem(exc: PlanBreachError) -> dict[str, Any]:
     their counts; the checker's report (``exc.details``) is left out: it names customers and
     RMs, and this document is stored and shown to every viewer.
     """
-    return {
-        "type": problem_type("plan-breach"),
-        "title": "The plan broke a hard rule",
-        "status": 500,
-        "detail": str(exc),
-        "backend": exc.backend,
-        "rules": dict(exc.rules),
-    }
+    return problem(
+        "plan-breach",
+        "The plan broke a hard rule",
+        500,
+        str(exc),
+        backend=exc.backend,
+        rules=dict(exc.rules),
+    )
 
 
 #: the services' errors as (status, slug, title); none of these classes derives from another

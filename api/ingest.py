@@ -135,6 +135,35 @@ def instance_tables(instance: Instance) -> dict[str, bytes]:
     return tables
 
 
+@dataclass(frozen=True)
+class StoredBank:
+    """A validated bank as it is stored: Parquet bytes per table, their counts and digest.
+
+    An upload (parsed in a child process) and a bank the service derives itself (a scenario's
+    edited bank, a re-solve's) are stored alike; this is what both hand the dataset service.
+    """
+
+    tables: dict[str, bytes]
+    n_customers: int
+    n_rms: int
+    n_branches: int
+    branches_given: bool
+    sha256: str
+
+    @classmethod
+    def of(cls, instance: Instance) -> StoredBank:
+        """The tables of a validated instance (see :func:`instance_tables`) and their digest."""
+        tables = instance_tables(instance)
+        return cls(
+            tables=tables,
+            n_customers=instance.n_customers,
+            n_rms=instance.n_rms,
+            n_branches=len(instance.branches),
+            branches_given=instance.branches_given,
+            sha256=tables_digest(tables),
+        )
+
+
 def tables_digest(tables: dict[str, bytes]) -> str:
     """SHA-256 over a dataset's stored tables in a fixed order (two uploads of the same bank
     normalise to the same bytes, so the digest tells a client it sent the same data again)."""

@@ -35,7 +35,7 @@ from api.errors import (
     input_error_problem,
     plan_breach_problem,
     policy_error_problem,
-    problem_type,
+    problem,
 )
 from api.ingest import from_parquet, to_parquet
 from api.models import Job
@@ -140,12 +140,12 @@ def _has_plan(kpis: dict[str, Any]) -> bool:
 
 
 def _internal_problem(exc: BaseException) -> dict[str, Any]:
-    return {
-        "type": problem_type("internal"),
-        "title": "The job failed",
-        "status": 500,
-        "detail": f"unexpected {type(exc).__name__} in the worker; the worker logged it",
-    }
+    return problem(
+        "internal",
+        "The job failed",
+        500,
+        f"unexpected {type(exc).__name__} in the worker; the worker logged it",
+    )
 
 
 def execute(
@@ -254,13 +254,13 @@ def _plan_outcome(plan: Plan, review: Mapping[str, Any] | None = None) -> Outcom
         return Outcome(
             kpis=kpis,
             progress=headline(kpis),
-            error={
-                "type": problem_type("no-plan"),
-                "title": "No plan found",
-                "status": 422,
-                "detail": f"the solve ended {kpis.get('solve', {}).get('status')} "
+            error=problem(
+                "no-plan",
+                "No plan found",
+                422,
+                f"the solve ended {kpis.get('solve', {}).get('status')} "
                 f"({kpis.get('solve', {}).get('termination')}) without a valid plan",
-            },
+            ),
         )
     table = plan.assignments
     if review:

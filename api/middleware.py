@@ -27,18 +27,39 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"request body above {limit} bytes")
 
 
-class BodyLimitMiddleware:
-    """Refuse request bodies above ``max_bytes`` (413): at once when ``Content-Length`` says so,
-    else as soon as the streamed body passes the limit (chunked uploads)."""
+class HttpMiddleware:
+    """Plain ASGI middleware that sees HTTP requests only: anything else (the lifespan
+    messages) passes through untouched.
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    Parameters
+    ----------
+    app
+        The application it wraps.
+    """
+
+    def __init__(self, app: ASGIApp):
         self.app = app
-        self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request (through ``self.app``)."""
+        raise NotImplementedError
+
+
+class BodyLimitMiddleware(HttpMiddleware):
+    """Refuse request bodies above ``max_bytes`` (413): at once when ``Content-Length`` says so,
+    else as soon as the streamed body passes the limit (chunked uploads)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        super().__init__(app)
+        self.max_bytes = max_bytes
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.max_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -86,28 +107,25 @@ class BodyLimitMiddleware:
 
 
 def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    value = _header(scope, b"content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
-class AccessLogMiddleware:
+class AccessLogMiddleware(HttpMiddleware):
     """One JSON log line and one metrics observation per request, by route *template* (never
     the raw path: ``/v1/jobs/{job_id}/customers/{customer_id}`` holds a customer id); a request
     id (``X-Request-ID``, made up when absent) ties the log lines of one request together."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics):
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
         if len(request_id) > 64 or not request_id.isprintable():

@@ -26,26 +26,15 @@ from allocator.compile import compile_problem
 from allocator.errors import InputError, InputIssue, PolicyError
 from allocator.io import read_table
 from allocator.policy import load_policy
-from api.ingest import (
-    instance_tables,
-    is_limit_error,
-    records_frame,
-    tables_digest,
-    validate_frames,
-)
+from api.ingest import StoredBank, is_limit_error, records_frame, validate_frames
 from api.sandbox import Limits, SandboxError, run_bounded
 
 
 @dataclass(frozen=True)
 class ParsedBank:
-    """A validated bank, ready to store: Parquet tables and their counts."""
+    """A validated upload, ready to store: its tables and the name the client gave it."""
 
-    tables: dict[str, bytes]
-    n_customers: int
-    n_rms: int
-    n_branches: int
-    branches_given: bool
-    sha256: str
+    bank: StoredBank
     name: str | None = None
 
 
@@ -78,16 +67,7 @@ def _bank(frames: Mapping[str, Any], policy_source: Any, name: str | None) -> Pa
     policy = load_policy(policy_source)
     instance = validate_frames(frames, policy)
     compile_problem(instance, policy)  # conflicting locks: InputError naming every row
-    tables = instance_tables(instance)
-    return ParsedBank(
-        tables=tables,
-        n_customers=instance.n_customers,
-        n_rms=instance.n_rms,
-        n_branches=len(instance.branches),
-        branches_given=instance.branches_given,
-        sha256=tables_digest(tables),
-        name=name,
-    )
+    return ParsedBank(StoredBank.of(instance), name)
 
 
 def _refusal_of(exc: Exception) -> Refusal:

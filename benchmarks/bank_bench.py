@@ -42,6 +42,7 @@ from allocator.policy import default_policy
 from allocator.problem import Problem
 from allocator.solution import Solution, SolutionStatus
 from allocator.synth import generate_bank
+from benchmarks.tables import markdown_table
 
 BAR_CUSTOMERS = 3000
 BAR_SEEDS = (1, 2, 3)
@@ -59,9 +60,7 @@ def render(df: pd.DataFrame, markdown: bool) -> str:
     """The table as text, or as Markdown (without the optional ``tabulate`` dependency)."""
     if not markdown:
         return df.to_string(index=False)
-    cells = [[str(v) for v in row] for row in df.itertuples(index=False)]
-    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
+    return markdown_table([str(c) for c in df.columns], df.itertuples(index=False))
 
 
 # ------------------------------------------------------------------------------------------------

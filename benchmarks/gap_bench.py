@@ -48,6 +48,7 @@ from allocator.gap import (
     to_problem,
 )
 from benchmarks.gap_baselines import BaselineResult, solve_cpsat, solve_highs
+from benchmarks.tables import markdown_table
 
 REPO = Path(__file__).resolve().parents[1]
 #: ``CI`` and the dev machines keep the shared data beside the repository
@@ -338,10 +339,7 @@ def render(df: pd.DataFrame, markdown: bool) -> str:
     show = show.astype(object).where(show.notna(), "")
     if not markdown:
         return show.to_string(index=False)
-    head = "| " + " | ".join(show.columns) + " |"
-    rule = "|" + "|".join("---" for _ in show.columns) + "|"
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in show.itertuples(index=False)]
-    return "\n".join([head, rule, *body])
+    return markdown_table(list(show.columns), show.itertuples(index=False))
 
 
 # -- command line ----------------------------------------------------------------------------------

@@ -31,17 +31,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from benchmarks.scale_bench import PeakSampler, default_rms
+from benchmarks.isolated import Laps, PeakSampler, add_run_arguments, run_isolated
+from benchmarks.scale_bench import default_rms
+from benchmarks.tables import markdown_table
 
-REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (10_000, 100_000)
 SMOKE_SIZES = (2_000,)
 SCENARIOS = ("unchanged", "leavers")
@@ -143,14 +141,7 @@ def run_one(
     row["leavers"] = int(removed.shape[0])
     del first, first_instance, first_plan, first_solution
 
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        row[f"{name}_s"] = round(now - clock, 2)
-        clock = now
-
+    lap = Laps(row)
     instance = load_instance(customers, rms, generated.branches, policy=policy)
     lap("validate")
     compiled = compile_problem(instance, policy)
@@ -219,55 +210,38 @@ def run_subprocess(
     n_customers: int, scenario: str, args: argparse.Namespace, time_limit: float
 ) -> dict[str, Any]:
     """:func:`run_one` in a fresh interpreter; the row it printed."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "benchmarks.quarter_bench",
-        "--worker",
-        "--sizes",
-        str(n_customers),
-        "--scenarios",
-        scenario,
-        "--seed",
-        str(args.seed),
-        "--time-limit",
-        str(time_limit),
-        "--backend",
-        args.backend,
-        "--leavers",
-        str(args.leavers),
-    ]
+    worker_args = ["--sizes", str(n_customers), "--scenarios", scenario, "--seed", str(args.seed)]
+    worker_args += ["--time-limit", str(time_limit), "--backend", args.backend]
+    worker_args += ["--leavers", str(args.leavers)]
     if args.rms is not None:
-        cmd += ["--rms", str(args.rms)]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, check=False)
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
-    if done.returncode != 0 or not lines:
-        tail = (done.stderr or done.stdout)[-2000:]
-        return {"customers": n_customers, "scenario": scenario, "error": tail}
-    return dict(json.loads(lines[-1]))
+        worker_args += ["--rms", str(args.rms)]
+    return run_isolated(
+        "benchmarks.quarter_bench", worker_args, {"customers": n_customers, "scenario": scenario}
+    )
 
 
 def markdown(rows: Sequence[dict[str, Any]]) -> str:
     """The rows as a Markdown table (errors as one-line notes)."""
-    out = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for r in rows:
-        if "error" in r:
-            out.append(f"| {r['customers']} | {r['scenario']} | error: see log |")
-            continue
-        cells = []
-        for c in COLUMNS:
-            v = r.get(c, "")
-            if isinstance(v, bool):
-                v = "yes" if v else "no"
-            if v is None:
-                v = "-"
-            if c == "customers":
-                v = f"{r['customers']:,} ({r.get('rms', '')} RMs)"
-            cells.append(str(v))
-        out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out)
+
+    def cell(r: dict[str, Any], c: str) -> Any:
+        v = r.get(c, "")
+        if isinstance(v, bool):
+            v = "yes" if v else "no"
+        if v is None:
+            v = "-"
+        if c == "customers":
+            v = f"{r['customers']:,} ({r.get('rms', '')} RMs)"
+        return v
+
+    return markdown_table(
+        COLUMNS,
+        (
+            [r["customers"], r["scenario"], "error: see log"]
+            if "error" in r
+            else [cell(r, c) for c in COLUMNS]
+            for r in rows
+        ),
+    )
 
 
 def failures(rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -298,21 +272,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=120.0, help="seconds per solve")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--leavers", type=float, default=LEAVER_SHARE, help="share of RMs leaving")
-    ap.add_argument(
-        "--rms",
-        type=int,
-        default=None,
-        help="RMs for every size; 0: the generator's own staffing (default: as scale_bench)",
-    )
-    ap.add_argument("--smoke", action="store_true", help="CI: one 2,000-customer bank, 10 s")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
-    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out" / "quarter.json")
-    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    add_run_arguments(ap, "quarter.json")
     args = ap.parse_args(argv)
 
     if args.worker:
         size, scenario = args.sizes[0], args.scenarios[0]
-        rms = args.rms if args.rms is not None else default_rms(size)
+        rms = default_rms(size, args.rms)
         row = run_one(
             size, scenario, args.seed, args.time_limit, rms or None, args.backend, args.leavers
         )

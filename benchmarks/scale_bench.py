@@ -23,17 +23,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
-import subprocess
 import sys
-import threading
-import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+from benchmarks.isolated import Laps, PeakSampler, add_run_arguments, run_isolated
+from benchmarks.tables import markdown_table
+
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 DEFAULT_BACKENDS = ("flow", "cpsat", "greedy")
 #: the largest bank each backend is run on by default: the exact models (CP-SAT and HiGHS) and
@@ -63,39 +59,15 @@ COLUMNS = (
 )
 
 
-def default_rms(n_customers: int) -> int | None:
-    """10^4 RMs for the 10^6 province; the generator's staffing below it."""
+def default_rms(n_customers: int, asked: int | None = None) -> int | None:
+    """The RMs of a bank of ``n_customers``: ``asked`` (``--rms``) when given, else 10^4 for the
+    10^6 province and the generator's staffing (``None``) below it."""
+    if asked is not None:
+        return asked
     return 10_000 if n_customers >= 1_000_000 else None
 
 
 # -- the worker (one size, one backend, in its own process) -----------------------------------
-class PeakSampler:
-    """The largest RSS seen by psutil, sampled in a daemon thread."""
-
-    def __init__(self, every: float = 0.02):
-        import psutil
-
-        self._proc = psutil.Process()
-        self.peak = self._proc.memory_info().rss
-        self._every = every
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._done.wait(self._every):
-            self.peak = max(self.peak, self._proc.memory_info().rss)
-
-    def now(self) -> int:
-        """Peak so far (bytes): sampler and the kernel's high-water mark."""
-        high_water = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        self.peak = max(self.peak, self._proc.memory_info().rss)
-        return max(self.peak, high_water)
-
-    def stop(self) -> None:
-        self._done.set()
-
-
 def run_one(
     n_customers: int, backend: str, seed: int, time_limit: float, n_rms: int | None
 ) -> dict[str, Any]:
@@ -111,14 +83,7 @@ def run_one(
 
     sampler = PeakSampler()
     row: dict[str, Any] = {"customers": n_customers, "backend": backend}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        row[f"{name}_s"] = round(now - clock, 2)
-        clock = now
-
+    lap = Laps(row)
     generated = generate_bank(n_customers, seed, n_rms=n_rms)
     lap("generate")
     policy = default_policy()
@@ -164,30 +129,13 @@ def run_subprocess(
     n_customers: int, backend: str, seed: int, time_limit: float, n_rms: int | None
 ) -> dict[str, Any]:
     """:func:`run_one` in a fresh interpreter (its own peak RSS); the row it printed."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "benchmarks.scale_bench",
-        "--worker",
-        "--sizes",
-        str(n_customers),
-        "--backends",
-        backend,
-        "--seed",
-        str(seed),
-        "--time-limit",
-        str(time_limit),
-    ]
+    worker_args = ["--sizes", str(n_customers), "--backends", backend, "--seed", str(seed)]
+    worker_args += ["--time-limit", str(time_limit)]
     if n_rms is not None:
-        cmd += ["--rms", str(n_rms)]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, check=False)
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
-    if done.returncode != 0 or not lines:
-        tail = (done.stderr or done.stdout)[-2000:]
-        return {"customers": n_customers, "backend": backend, "error": tail}
-    return dict(json.loads(lines[-1]))
+        worker_args += ["--rms", str(n_rms)]
+    return run_isolated(
+        "benchmarks.scale_bench", worker_args, {"customers": n_customers, "backend": backend}
+    )
 
 
 def add_comparisons(rows: list[dict[str, Any]]) -> None:
@@ -215,21 +163,24 @@ def add_comparisons(rows: list[dict[str, Any]]) -> None:
 def markdown(rows: Sequence[dict[str, Any]]) -> str:
     """The rows as a Markdown table (errors as one-line notes)."""
     cols = [c for c in COLUMNS if c not in ("rms",)]
-    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for r in rows:
-        if "error" in r:
-            out.append(f"| {r['customers']} | | {r['backend']} | error: see log |")
-            continue
-        cells = []
-        for c in cols:
-            v = r.get(c, "")
-            if isinstance(v, bool):
-                v = "yes" if v else "no"
-            if c == "customers":
-                v = f"{r['customers']} ({r.get('rms', '')} RMs)"
-            cells.append(str(v))
-        out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out)
+
+    def cell(r: dict[str, Any], c: str) -> Any:
+        v = r.get(c, "")
+        if isinstance(v, bool):
+            v = "yes" if v else "no"
+        if c == "customers":
+            v = f"{r['customers']} ({r.get('rms', '')} RMs)"
+        return v
+
+    return markdown_table(
+        cols,
+        (
+            [r["customers"], "", r["backend"], "error: see log"]
+            if "error" in r
+            else [cell(r, c) for c in cols]
+            for r in rows
+        ),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -238,21 +189,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--backends", nargs="+", default=list(DEFAULT_BACKENDS))
     ap.add_argument("--time-limit", type=float, default=120.0, help="seconds per solve")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument(
-        "--rms",
-        type=int,
-        default=None,
-        help="RMs for every size; 0: the generator's own staffing (default: see the docstring)",
-    )
     ap.add_argument("--all-sizes", action="store_true", help="run CP-SAT/MILP at every size too")
-    ap.add_argument("--smoke", action="store_true", help="CI: one 2,000-customer bank, 10 s")
-    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out" / "scale.json")
-    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    add_run_arguments(ap, "scale.json")
     args = ap.parse_args(argv)
 
     if args.worker:
         size, backend = args.sizes[0], args.backends[0]
-        rms = args.rms if args.rms is not None else default_rms(size)
+        rms = default_rms(size, args.rms)
         print(
             json.dumps(run_one(size, backend, args.seed, args.time_limit, rms or None)), flush=True
         )
@@ -264,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     backends = ["flow", *[b for b in args.backends if b != "flow"]]
     rows: list[dict[str, Any]] = []
     for size in sizes:
-        rms = args.rms if args.rms is not None else default_rms(size)
+        rms = default_rms(size, args.rms)
         for backend in backends:
             if not args.all_sizes and size > MAX_SIZE.get(backend, 10**12):
                 print(f"skip {backend} at {size} customers (--all-sizes runs it)", file=sys.stderr)

@@ -30,7 +30,7 @@ from allocator.plan import Plan
 from allocator.policy import Policy, load_policy
 from allocator.rules import BranchTable, RmTable, assign_tiers, build_classes, eligible_class_pairs
 from allocator.solution import SolveControl
-from allocator.validation import load_instance
+from allocator.validation import as_instance, load_instance
 from scenarios.compare import (
     all_metrics,
     changed_vs,
@@ -93,12 +93,7 @@ def solve_bank(
     paths) and a policy, solved. Pass it as ``baseline=`` to :func:`run_scenario` or
     :func:`scenarios.sweep.run_sweep`; the spec then needs no ``baseline``."""
     pol = load_policy(policy)
-    if isinstance(customers, Instance):
-        instance = customers
-    else:
-        if rms is None:
-            raise TypeError("rms is required unless customers is an Instance")
-        instance = load_instance(customers, rms, branches, policy=pol)
+    instance = as_instance(customers, rms, branches, policy=pol)
     plan = allocate(
         instance, policy=pol, backend=backend, time_limit=time_limit, seed=seed, workers=workers
     )

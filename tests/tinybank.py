@@ -39,6 +39,10 @@ CUSTOMER_DEFAULTS: dict[str, Any] = {
     "current_rm_id": "",
     "locked": "",
 }
+#: contract v1's customer and RM columns, in the contract's order: the names of the fields of
+#: the named banks some tests write as tuples
+CUSTOMER_COLUMNS = ["customer_id", *CUSTOMER_DEFAULTS]
+RM_COLUMNS = ["rm_id", *RM_DEFAULTS]
 
 
 def frames(

@@ -5,6 +5,7 @@ checker verifies whatever comes out."""
 
 from __future__ import annotations
 
+import importlib
 import time
 from abc import ABC, abstractmethod
 from enum import StrEnum
@@ -46,6 +47,8 @@ class Backend(ABC):
     #: size (eligible pairs) up to which the backend is a sensible choice
     max_pairs: ClassVar[int] = 10**6
     settings_type: ClassVar[type | None] = None
+    #: modules the backend's solver needs: it is available where they all import
+    requires: ClassVar[tuple[str, ...]] = ()
     exact: ClassVar[bool]
     side_rules: ClassVar[bool]
     warm_start: ClassVar[bool]
@@ -63,7 +66,13 @@ class Backend(ABC):
 
     @classmethod
     def is_available(cls) -> bool:
-        """Whether the backend's solver can be loaded in this environment."""
+        """Whether the backend's solver can be loaded in this environment: every module of
+        ``requires`` imports (a backend whose test is more than that overrides this)."""
+        try:
+            for module in cls.requires:
+                importlib.import_module(module)
+        except ImportError:
+            return False
         return True
 
     @classmethod

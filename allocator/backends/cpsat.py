@@ -12,7 +12,7 @@ import time
 
 from allocator.backends.base import Backend, Capability, SolveControl, register
 from allocator.engines.cpsat import CPSAT_BUDGET, CpSatStageEngine
-from allocator.formulations.cpsat_model import CpSatModel, cp_model
+from allocator.formulations.cpsat_model import CpSatModel
 from allocator.heuristics.start import warm_start
 from allocator.params import SolveOptions
 from allocator.problem import Problem
@@ -29,14 +29,7 @@ class CpSatBackend(Backend):
     #: measured: at 87k pairs (20k customers) 2 workers do not improve the greedy start in 15 s;
     #: "auto" sends larger problems to the MILP / flow backends
     max_pairs = 30_000
-
-    @classmethod
-    def is_available(cls) -> bool:
-        try:
-            cp_model()
-        except ImportError:
-            return False
-        return True
+    requires = ("ortools.sat.python.cp_model",)
 
     def solve(
         self, problem: Problem, options: SolveOptions, control: SolveControl | None = None

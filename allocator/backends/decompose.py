@@ -298,6 +298,18 @@ class _Progress:
 # ------------------------------------------------------------------------------------------------
 # the backend
 # ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Run:
+    """What every step of one decomposed solve shares: the caller's options and control, the
+    wall-clock ``deadline`` (``time.time()``: worker processes share it) and the start ``t0``
+    (``time.monotonic()``, for progress seconds)."""
+
+    options: SolveOptions
+    control: SolveControl | None
+    deadline: float
+    t0: float
+
+
 @register
 class DecomposeBackend(Backend):
     """Components solved apart (in parallel processes) by an inner exact backend, then merged."""
@@ -341,7 +353,8 @@ class DecomposeBackend(Backend):
         bundles = bundle(problem, multi, self.min_part_pairs)
         subs = [subproblem(problem, b) for b in bundles]
         sizes = _sizes(problem, bundles)
-        solved = self._solve_parts([s for s, _ in subs], sizes, options, control, deadline, t0)
+        run = _Run(options, control, deadline, t0)
+        solved = self._solve_parts([s for s, _ in subs], sizes, run)
         parts += [
             Part(b, rm_idx, sol, sub)
             for b, (sub, rm_idx), sol in zip(bundles, subs, solved, strict=True)
@@ -357,38 +370,25 @@ class DecomposeBackend(Backend):
         )
         return merged
 
-    def _solve_parts(
-        self,
-        subs: list[Problem],
-        sizes: Ints,
-        options: SolveOptions,
-        control: SolveControl | None,
-        deadline: float,
-        t0: float,
-    ) -> list[Solution]:
+    def _solve_parts(self, subs: list[Problem], sizes: Ints, run: _Run) -> list[Solution]:
         if not subs:
             return []
         parallel = (
-            len(subs) >= 2 and options.workers >= 2 and int(sizes.sum()) >= self.parallel_min_pairs
+            len(subs) >= 2
+            and run.options.workers >= 2
+            and int(sizes.sum()) >= self.parallel_min_pairs
         )
         if parallel:
             try:
-                return self._parallel(subs, sizes, options, control, deadline, t0)
+                return self._parallel(subs, sizes, run)
             except (OSError, RuntimeError, AssertionError) as exc:  # e.g. inside a daemon process
                 log.warning("decompose: no worker processes (%s); solving in this process", exc)
-        return self._sequential(subs, sizes, options, control, deadline, t0)
+        return self._sequential(subs, sizes, run)
 
-    def _sequential(
-        self,
-        subs: list[Problem],
-        sizes: Ints,
-        options: SolveOptions,
-        control: SolveControl | None,
-        deadline: float,
-        t0: float,
-    ) -> list[Solution]:
+    def _sequential(self, subs: list[Problem], sizes: Ints, run: _Run) -> list[Solution]:
         """One part after the other in this process; time left over carries to the next."""
-        tracker = _Progress(control, subs, t0)
+        options, control, deadline = run.options, run.control, run.deadline
+        tracker = _Progress(control, subs, run.t0)
         stop = control.stop if control is not None else threading.Event()
         out: list[Solution] = []
         for i, sub in enumerate(subs):
@@ -406,20 +406,13 @@ class DecomposeBackend(Backend):
             out.append(sol)
         return out
 
-    def _parallel(
-        self,
-        subs: list[Problem],
-        sizes: Ints,
-        options: SolveOptions,
-        control: SolveControl | None,
-        deadline: float,
-        t0: float,
-    ) -> list[Solution]:
+    def _parallel(self, subs: list[Problem], sizes: Ints, run: _Run) -> list[Solution]:
         """The parts in worker processes, largest first, each with its proportional budget."""
+        options, control, deadline = run.options, run.control, run.deadline
         ctx = _context()
         stop_shared = ctx.Event()
         messages = ctx.Queue()
-        tracker = _Progress(control, subs, t0)
+        tracker = _Progress(control, subs, run.t0)
         available = max(deadline - time.time() - STARTUP_SECONDS, 0.01)
         limits = budgets(sizes, available, options.workers)
         tasks = [
@@ -448,24 +441,16 @@ class DecomposeBackend(Backend):
                     stop_shared.set()
         self._drain(messages, tracker)
         messages.close()
-        return self._retry_failed(subs, results, options, control, deadline, t0)
+        return self._retry_failed(subs, results, run)
 
     def _retry_failed(
-        self,
-        subs: list[Problem],
-        results: dict[int, Solution],
-        options: SolveOptions,
-        control: SolveControl | None,
-        deadline: float,
-        t0: float,
+        self, subs: list[Problem], results: dict[int, Solution], run: _Run
     ) -> list[Solution]:
         """Parts whose worker died (a broken pool) are solved here with the time left."""
         failed = [i for i in range(len(subs)) if results[i].termination == Termination.ERROR]
-        if failed and deadline - time.time() > 0.1:
+        if failed and run.deadline - time.time() > 0.1:
             sizes = _sizes_of([subs[i] for i in failed])
-            again = self._sequential(
-                [subs[i] for i in failed], sizes, options, control, deadline, t0
-            )
+            again = self._sequential([subs[i] for i in failed], sizes, run)
             results.update(zip(failed, again, strict=True))
         return [results[i] for i in range(len(subs))]
 

@@ -62,14 +62,7 @@ class FlowBackend(Backend):
     name = "flow"
     capabilities = frozenset({Capability.SIDE_RULES, Capability.WARM_START, Capability.MOVE_CAPS})
     max_pairs = 10**10
-
-    @classmethod
-    def is_available(cls) -> bool:
-        try:
-            from ortools.graph.python import min_cost_flow  # noqa: F401
-        except ImportError:
-            return False
-        return True
+    requires = ("ortools.graph.python.min_cost_flow",)
 
     def solve(
         self, problem: Problem, options: SolveOptions, control: SolveControl | None = None

@@ -42,18 +42,10 @@ class LnsBackend(Backend):
     capabilities = frozenset({Capability.SIDE_RULES, Capability.WARM_START})
     max_pairs = 5_000_000
     settings_type = LnsSettings
+    requires = ("highspy", "ortools.sat.python.cp_model")
 
     #: tuning of the search when ``options.settings`` has no ``lns`` entry (tests may replace it)
     defaults: LnsSettings = LnsSettings()
-
-    @classmethod
-    def is_available(cls) -> bool:
-        try:
-            import highspy  # noqa: F401
-            from ortools.sat.python import cp_model  # noqa: F401
-        except ImportError:
-            return False
-        return True
 
     def solve(
         self, problem: Problem, options: SolveOptions, control: SolveControl | None = None

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from allocator.flow.hubs import build_hubs
-from allocator.flow.network import Hubs, restrict_arcs, rm_groups
+from allocator.flow.network import FlowError, Hubs, restrict_arcs, rm_groups
 from allocator.flow.seating import fill_greedy, seat
 from allocator.flow.spread import spread
 from allocator.flow.state import Bools, FlowState, Ints
-from allocator.flow.transport import COST_LIMIT
+from allocator.flow.transport import COST_LIMIT, arc_flows
 
 #: utilisation bands of the balance flow, and the growth of the unit cost from one to the next
 BALANCE_STEPS = 20
@@ -90,8 +90,6 @@ def solve_balance(
     the RMs inside a group. Returns seats per hub arc, or None when the members do not all fit
     even fractionally.
     """
-    from ortools.graph.python import min_cost_flow
-
     n_rms = int(capacity.shape[0])
     h_n = hubs.n
     arc_hub = hubs.arc_hub
@@ -117,20 +115,13 @@ def solve_balance(
     heads = np.concatenate([g_grp + h_n, np.full(n_groups * steps, sink, dtype=np.int64)])
     caps = np.concatenate([hub_units[g_hub], seg.reshape(-1)])
     costs = np.concatenate([np.zeros(g_hub.shape[0], dtype=np.int64), np.tile(cost_j, n_groups)])
-    mcf = min_cost_flow.SimpleMinCostFlow()
-    mcf.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32),
-        heads.astype(np.int32),
-        caps.astype(np.int64),
-        costs.astype(np.int64),
-    )
     supply = np.zeros(sink + 1, dtype=np.int64)
     supply[:h_n] = hub_units
     supply[sink] = -int(hub_units.sum())
-    mcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supply)
-    if mcf.solve() != mcf.OPTIMAL:
+    try:
+        g_units = arc_flows(tails, heads, caps, costs, supply)[: g_hub.shape[0]]
+    except FlowError:
         return None
-    g_units = np.asarray(mcf.flows(np.arange(g_hub.shape[0], dtype=np.int32)), dtype=np.int64)
     seats, _ = spread(
         hubs,
         np.maximum(capacity - base, 0),

@@ -18,10 +18,10 @@ import numpy.typing as npt
 
 from allocator.flow.hubs import gated_hub
 from allocator.flow.locks import Locks
-from allocator.flow.network import Hubs, rm_groups
+from allocator.flow.network import FlowError, Hubs, rm_groups
 from allocator.flow.seating import seat
 from allocator.flow.state import Bools, FlowState, Ints
-from allocator.flow.transport import FlowResult
+from allocator.flow.transport import FlowResult, arc_flows
 
 
 def decide(
@@ -319,8 +319,6 @@ def match_units(
     -------
     list of (unit, RM)
     """
-    from ortools.graph.python import min_cost_flow
-
     if unit.size == 0:
         return []
     hubs_u, h_idx = np.unique(hub, return_inverse=True)
@@ -376,20 +374,14 @@ def match_units(
             [0],
         ]
     )
-    mcf = min_cost_flow.SimpleMinCostFlow()
-    mcf.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32),
-        heads.astype(np.int32),
-        caps.astype(np.int64),
-        costs.astype(np.int64),
-    )
     supply = np.zeros(sink + 1, dtype=np.int64)
     supply[src] = total
     supply[sink] = -total
-    mcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supply)
-    if mcf.solve() != mcf.OPTIMAL:
+    try:
+        flows = arc_flows(tails, heads, caps, costs, supply)
+    except FlowError:
         return []
     first = 2 * n_h + n_u
-    flows = np.asarray(mcf.flows(np.arange(first, first + unit.shape[0], dtype=np.int32)))
+    flows = flows[first : first + unit.shape[0]]
     chosen = np.flatnonzero(flows > 0)
     return [(int(unit[i]), int(rm[i])) for i in chosen.tolist()]

@@ -209,31 +209,9 @@ class FlowState:
 
     # -- queries ---------------------------------------------------------------------------------
     def lookup(self, customers: Ints, rms: Ints) -> Ints:
-        """Pair index of each (customer, RM), -1 where there is none.
-
-        A bisection inside each customer's slice of the pair arrays (sorted by RM), vectorised
-        over the queries: ``Problem.pair_index`` builds a key over every pair (10^8 at 10^6
-        customers) for each call.
-        """
-        p = self.problem
-        c = np.asarray(customers, dtype=np.int64)
-        r = np.asarray(rms, dtype=np.int64)
-        lo = self.ptr[c].copy()
-        end = self.ptr[c + 1]
-        hi = end.copy()
-        last = max(p.n_pairs - 1, 0)
-        while True:
-            active = lo < hi
-            if not active.any():
-                break
-            mid = (lo + hi) // 2
-            right = active & (p.pair_rm[np.minimum(mid, last)] < r)
-            lo = np.where(right, mid + 1, lo)
-            hi = np.where(active & ~right, mid, hi)
-        found = (lo < end) & (r >= 0)
-        if p.n_pairs:
-            found &= p.pair_rm[np.minimum(lo, last)] == r
-        return np.where(found, lo, -1)
+        """Pair index of each (customer, RM), -1 where there is none (a bisection,
+        :meth:`Problem.lookup_pairs`: ``Problem.pair_index`` builds a key over every pair)."""
+        return self.problem.lookup_pairs(customers, rms)
 
     def loads(self, a: Ints) -> Ints:
         """Workload per RM (weights do not depend on the RM here)."""

@@ -186,8 +186,6 @@ def solve_transport(
         (rounded down) on its move arc: conservative -- the flow never moves more than the cap
         -- and for plans only (a bound must not have it).
     """
-    from ortools.graph.python import min_cost_flow
-
     n_rms = int(capacity.shape[0])
     h_n = hubs.n
     arc_hub = hubs.arc_hub
@@ -312,22 +310,12 @@ def solve_transport(
     supply[sink] = -int(supply.sum())
 
     t0 = time.monotonic()
-    mcf = min_cost_flow.SimpleMinCostFlow()
-    tail = np.concatenate(tails).astype(np.int32)
-    head = np.concatenate(heads).astype(np.int32)
-    cap = np.concatenate(caps).astype(np.int64)
-    cost = np.concatenate(costs).astype(np.int64)
-    n_arcs = int(tail.shape[0])
-    if n_arcs:
-        mcf.add_arcs_with_capacity_and_unit_cost(tail, head, cap, cost)
-    mcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supply)
-    status = mcf.solve() if n_arcs else mcf.OPTIMAL
-    if status != mcf.OPTIMAL:
-        raise FlowError(f"min-cost flow ended with status {status}")
-    flow = (
-        np.asarray(mcf.flows(np.arange(n_arcs, dtype=np.int32)), dtype=np.int64)
-        if n_arcs
-        else np.zeros(0, dtype=np.int64)
+    flow = arc_flows(
+        np.concatenate(tails),
+        np.concatenate(heads),
+        np.concatenate(caps),
+        np.concatenate(costs),
+        supply,
     )
     seconds = time.monotonic() - t0
 
@@ -370,6 +358,42 @@ def solve_transport(
         value_exact=exact_sum(g_units, g_value, w[g_hub]),
         moved_exact=exact_sum(move_flow, np.ones(n_keep, dtype=np.int64), w_k),
     )
+
+
+def arc_flows(tails: Ints, heads: Ints, caps: Ints, costs: Ints, supply: Ints) -> Ints:
+    """The flow on every arc of an optimal integer min-cost flow (OR-Tools' network simplex).
+
+    Parameters
+    ----------
+    tails, heads, caps, costs
+        One entry per arc: its nodes, capacity and unit cost (integers).
+    supply
+        One entry per node (the sink's negative); ``supply.shape[0]`` is the number of nodes.
+
+    Raises
+    ------
+    allocator.flow.network.FlowError
+        When the flow is not optimal (the supplies cannot all be routed); the phases that may
+        do without this flow catch it.
+    """
+    from ortools.graph.python import min_cost_flow
+
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    n_arcs = int(tails.shape[0])
+    if n_arcs:
+        mcf.add_arcs_with_capacity_and_unit_cost(
+            tails.astype(np.int32),
+            heads.astype(np.int32),
+            caps.astype(np.int64),
+            costs.astype(np.int64),
+        )
+    mcf.set_nodes_supplies(np.arange(supply.shape[0], dtype=np.int32), supply.astype(np.int64))
+    status = mcf.solve() if n_arcs else mcf.OPTIMAL
+    if status != mcf.OPTIMAL:
+        raise FlowError(f"min-cost flow ended with status {status}")
+    if not n_arcs:
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(mcf.flows(np.arange(n_arcs, dtype=np.int32)), dtype=np.int64)
 
 
 def _move_room(keep: KeepNodes, k_units: Ints, move_cap: Ints | None) -> Ints:

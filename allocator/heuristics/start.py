@@ -85,15 +85,8 @@ def _one_rm_per_group(p: Problem, a: Ints) -> Ints:
     members = np.flatnonzero((p.group >= 0) & (a >= 0))
     if members.size == 0:
         return a
-    frame = pd.DataFrame(
-        {"g": p.group[members], "r": a[members], "req": p.required[members].astype(int)}
-    )
-    score = frame.groupby(["g", "r"]).agg(n=("req", "size"), req=("req", "max")).reset_index()
-    score = score.sort_values(["g", "req", "n", "r"], ascending=[True, False, False, True])
-    keep = score.drop_duplicates("g").set_index("g")["r"]
-    lose = members[frame["r"].to_numpy() != keep.reindex(frame["g"]).to_numpy()]
-    a[lose[~p.required[lose]]] = -1
-    return a
+    ones = np.ones(members.size, dtype=np.int64)
+    return _keep_best(p, a, members, p.group[members].astype(np.int64), a[members], ones)
 
 
 def _dedicated_rms_serve_one_unit(p: Problem, a: Ints, value: Ints) -> Ints:
@@ -105,11 +98,23 @@ def _dedicated_rms_serve_one_unit(p: Problem, a: Ints, value: Ints) -> Ints:
     busy = np.unique(a[excl])
     on = np.flatnonzero(np.isin(a, busy))
     unit = np.where(p.group[on] >= 0, p.group[on].astype(np.int64), -1 - on)
-    frame = pd.DataFrame({"r": a[on], "u": unit, "v": value[on], "req": p.required[on].astype(int)})
-    score = frame.groupby(["r", "u"]).agg(v=("v", "sum"), req=("req", "max")).reset_index()
-    score = score.sort_values(["r", "req", "v", "u"], ascending=[True, False, False, True])
-    keep = score.drop_duplicates("r").set_index("r")["u"]
-    lose = on[frame["u"].to_numpy() != keep.reindex(frame["r"]).to_numpy()]
+    return _keep_best(p, a, on, a[on], unit, value[on])
+
+
+def _keep_best(p: Problem, a: Ints, rows: Ints, key: Ints, choice: Ints, score: Ints) -> Ints:
+    """For each ``key``, keep one ``choice``: one with a required row, else the highest total
+    ``score``, else the smallest; the ``rows`` on another choice lose their RM (required rows
+    keep theirs).
+
+    A group keeps the RM that serves most of its members (``key`` the group, ``choice`` the
+    RM, ``score`` one a member); a dedicated RM keeps its most valuable unit (``key`` the RM,
+    ``choice`` the unit, ``score`` the value).
+    """
+    frame = pd.DataFrame({"k": key, "c": choice, "s": score, "req": p.required[rows].astype(int)})
+    best = frame.groupby(["k", "c"]).agg(s=("s", "sum"), req=("req", "max")).reset_index()
+    best = best.sort_values(["k", "req", "s", "c"], ascending=[True, False, False, True])
+    keep = best.drop_duplicates("k").set_index("k")["c"]
+    lose = rows[frame["c"].to_numpy() != keep.reindex(frame["k"]).to_numpy()]
     a[lose[~p.required[lose]]] = -1
     return a
 

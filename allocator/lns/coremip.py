@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.highs import highs_threads
-from allocator.lns.relaxation import Relaxation
+from allocator.lns.relaxation import Relaxation, set_core_matrix
 from allocator.problem import Problem
 
 IntArray = npt.NDArray[np.int64]
@@ -175,21 +175,8 @@ def solve_core(
         cols, exact = core_pairs(problem, relax, incumbent, value, max_pairs)
     n_c, n_r = problem.n_customers, problem.n_rms
     pc = problem.pair_customer[cols].astype(np.int64)
-    pr = problem.pair_rm[cols].astype(np.int64)
-    w = problem.pair_weight[cols].astype(np.float64)
     n = cols.size
     inf = highspy.kHighsInf
-    has_w = w != 0
-    counts = 1 + has_w.astype(np.int64)
-    start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=start[1:])
-    index = np.empty(int(start[-1]), dtype=np.int32)
-    val = np.empty(int(start[-1]), dtype=np.float64)
-    index[start[:-1]] = pc
-    val[start[:-1]] = 1.0
-    second = start[:-1][has_w] + 1
-    index[second] = n_c + pr[has_w]
-    val[second] = w[has_w]
     covered = np.zeros(n_c, dtype=bool)
     covered[pc] = True
 
@@ -203,12 +190,7 @@ def solve_core(
         [np.where(problem.required & covered, 1.0, -inf), np.full(n_r, -inf)]
     ).astype(np.float64)
     lp.row_upper_ = np.concatenate([np.ones(n_c), problem.capacity.astype(np.float64)])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = n
-    lp.a_matrix_.num_row_ = n_c + n_r
-    lp.a_matrix_.start_ = start.astype(np.int32)
-    lp.a_matrix_.index_ = index
-    lp.a_matrix_.value_ = val
+    set_core_matrix(lp, pc, problem.pair_rm[cols], problem.pair_weight[cols], n_c, n_r)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     lp.sense_ = highspy.ObjSense.kMaximize
 

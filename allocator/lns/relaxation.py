@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -71,6 +72,45 @@ class Relaxation:
         return self.status == "optimal"
 
 
+def set_core_matrix(
+    lp: Any,
+    pair_customer: npt.ArrayLike,
+    pair_rm: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    n_customers: int,
+    n_rms: int,
+) -> None:
+    """Give a ``highspy.HighsLp`` the capacity core's matrix, column by column.
+
+    Column ``p`` (a pair) has a 1 in its customer's row and its weight in its RM's row
+    ``n_customers + rm``; a zero weight is left out, so HiGHS is handed no explicit zero. The
+    LP relaxation passes every pair, the core MIP the pairs of its core: one matrix, written
+    once.
+    """
+    import highspy
+
+    customer = np.asarray(pair_customer, dtype=np.int64)
+    rm = np.asarray(pair_rm, dtype=np.int64)
+    w = np.asarray(weight, dtype=np.float64)
+    has_w = w != 0
+    counts = 1 + has_w.astype(np.int64)
+    start = np.zeros(customer.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=start[1:])
+    index = np.empty(int(start[-1]), dtype=np.int32)
+    value = np.empty(int(start[-1]), dtype=np.float64)
+    index[start[:-1]] = customer
+    value[start[:-1]] = 1.0
+    second = start[:-1][has_w] + 1
+    index[second] = n_customers + rm[has_w]
+    value[second] = w[has_w]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = customer.size
+    lp.a_matrix_.num_row_ = n_customers + n_rms
+    lp.a_matrix_.start_ = start.astype(np.int32)
+    lp.a_matrix_.index_ = index
+    lp.a_matrix_.value_ = value
+
+
 def _unknown(problem: Problem, t0: float, status: str = "unknown") -> Relaxation:
     zeros = np.zeros(problem.n_pairs)
     return Relaxation(status, math.inf, zeros, zeros.copy(), time.perf_counter() - t0)
@@ -106,20 +146,6 @@ def solve_relaxation(problem: Problem, time_limit: float, threads: int = 1) -> R
         return Relaxation("optimal", 0.0, np.zeros(0), np.zeros(0), time.perf_counter() - t0, 0.0)
 
     inf = highspy.kHighsInf
-    w = problem.pair_weight.astype(np.float64)
-    has_w = w != 0
-    # column p: a 1 in its customer's row, its weight in its RM's row (left out when zero)
-    counts = 1 + has_w.astype(np.int64)
-    start = np.zeros(n_p + 1, dtype=np.int64)
-    np.cumsum(counts, out=start[1:])
-    index = np.empty(int(start[-1]), dtype=np.int32)
-    value = np.empty(int(start[-1]), dtype=np.float64)
-    index[start[:-1]] = problem.pair_customer
-    value[start[:-1]] = 1.0
-    second = start[:-1][has_w] + 1
-    index[second] = n_c + problem.pair_rm[has_w]
-    value[second] = w[has_w]
-
     lp = highspy.HighsLp()
     lp.num_col_ = n_p
     lp.num_row_ = n_c + n_r
@@ -136,12 +162,7 @@ def solve_relaxation(problem: Problem, time_limit: float, threads: int = 1) -> R
     )
     lp.row_lower_ = row_lower
     lp.row_upper_ = row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = n_p
-    lp.a_matrix_.num_row_ = n_c + n_r
-    lp.a_matrix_.start_ = start.astype(np.int32)
-    lp.a_matrix_.index_ = index
-    lp.a_matrix_.value_ = value
+    set_core_matrix(lp, problem.pair_customer, problem.pair_rm, problem.pair_weight, n_c, n_r)
     lp.sense_ = highspy.ObjSense.kMaximize
 
     h = highspy.Highs()

@@ -313,9 +313,37 @@ def load_instance(
     return Instance(customers=customer_frame, rms=rm_frame, branches=branch_frame, origins=origins)
 
 
+def as_instance(
+    customers: Source | Instance,
+    rms: Source | None = None,
+    branches: Source | None = None,
+    *,
+    policy: PolicySource = None,
+) -> Instance:
+    """A bank as the front doors take it: an :class:`Instance` as it is, or contract tables
+    read and validated by :func:`load_instance`.
+
+    :func:`allocator.allocate` and :func:`scenarios.run.solve_bank` accept either, so a notebook
+    may validate once and solve many times.
+
+    Raises
+    ------
+    TypeError
+        When ``customers`` is a table and ``rms`` is missing.
+    allocator.errors.InputError
+        As :func:`load_instance`.
+    """
+    if isinstance(customers, Instance):
+        return customers
+    if rms is None:
+        raise TypeError("rms is required unless customers is an Instance")
+    return load_instance(customers, rms, branches, policy=policy)
+
+
 __all__ = [
     "FALSE_TOKENS",
     "TRUE_TOKENS",
+    "as_instance",
     "derive_branches",
     "load_instance",
     "normalise_certifications",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import AuditDep, DatasetsDep, Viewer
+from api.deps import AuditDep, BankIdFilter, DatasetsDep, Offset, RecordLimit, Viewer
 from api.routers import problems
 from api.schemas import AuditEntryOut, AuditPage
 
@@ -28,9 +28,9 @@ def list_audit(
     audit: AuditDep,
     datasets: DatasetsDep,
     action: Annotated[str | None, Query(max_length=40)] = None,
-    resource_id: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    resource_id: BankIdFilter = None,
+    limit: RecordLimit = 100,
+    offset: Offset = 0,
 ) -> AuditPage:
     branches = None
     if principal.branch_id is not None:

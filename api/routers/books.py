@@ -7,13 +7,11 @@ from a rebuilt plan (:mod:`api.books`). A key scoped to a branch sees its subtre
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from api.books import branch_rows, customer_frame, records, rm_book, rm_loads
-from api.deps import JobsDep, PlansDep, ReviewsDep, Viewer
+from api.deps import BankIdFilter, JobsDep, Offset, PlansDep, ReviewsDep, RowLimit, Viewer
 from api.errors import NotFound
 from api.routers import problems
 from api.schemas import BranchRow, RmPage, RmView
@@ -36,9 +34,9 @@ async def list_rms(
     jobs: JobsDep,
     plans: PlansDep,
     reviews: ReviewsDep,
-    branch_id: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    branch_id: BankIdFilter = None,
+    limit: RowLimit = 100,
+    offset: Offset = 0,
 ) -> RmPage:
     job = jobs.require(job_id)
 

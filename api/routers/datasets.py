@@ -7,13 +7,13 @@ import logging
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.deps import AuditDep, DatasetsDep, Planner, SettingsDep, Viewer
+from api.deps import AuditDep, DatasetsDep, Offset, Planner, RecordLimit, SettingsDep, Viewer
 from api.errors import Unprocessable, UnsupportedMediaType
 from api.ingest import TABLES, Upload, spool_upload
 from api.routers import problems
@@ -133,21 +133,13 @@ async def create_dataset(
     started = time.monotonic()
     ctype = request.headers.get("content-type", "").lower()
     if ctype.startswith("multipart/form-data"):
-        bank = await _from_multipart(request, settings)
+        parsed = await _from_multipart(request, settings)
     elif ctype.startswith("application/json") or ctype.endswith("+json"):
-        bank = await _from_json(request, settings)
+        parsed = await _from_json(request, settings)
     else:
         raise UnsupportedMediaType("send multipart/form-data files or an application/json body")
     ds = await run_in_threadpool(
-        datasets.add,
-        bank.tables,
-        n_customers=bank.n_customers,
-        n_rms=bank.n_rms,
-        n_branches=bank.n_branches,
-        branches_given=bank.branches_given,
-        sha256=bank.sha256,
-        name=bank.name,
-        created_by=principal.key_id,
+        datasets.add, parsed.bank, name=parsed.name, created_by=principal.key_id
     )
     log.info(
         "dataset stored",
@@ -176,8 +168,8 @@ async def create_dataset(
 def list_datasets(
     _: Viewer,
     datasets: DatasetsDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: RecordLimit = 100,
+    offset: Offset = 0,
 ) -> DatasetList:
     items = datasets.page(limit=limit, offset=offset)
     return DatasetList(items=[dataset_out(d) for d in items], limit=limit, offset=offset)

@@ -6,20 +6,21 @@ import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import PlainTextResponse
 
-from allocator.io import csv_text_safe as to_safe_csv
 from api.deps import (
     AuditDep,
     DatasetsDep,
     JobsDep,
+    Offset,
     Planner,
     PlansDep,
     PoliciesDep,
+    RecordLimit,
     ReviewsDep,
     SettingsDep,
     Viewer,
 )
+from api.downloads import csv_attachment, csv_responses
 from api.errors import NotFound
 from api.routers import problems
 from api.schemas import Explanation, JobCreate, JobList, JobOut, JobStatus, PlanOut
@@ -74,8 +75,8 @@ def list_jobs(
     jobs: JobsDep,
     status: JobStatus | None = None,
     dataset_id: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: RecordLimit = 100,
+    offset: Offset = 0,
 ) -> JobList:
     page = jobs.page(status=status, dataset_id=dataset_id, limit=limit, offset=offset)
     return JobList(items=[job_out(j) for j in page], limit=limit, offset=offset)
@@ -113,10 +114,7 @@ def cancel_job(job_id: str, principal: Planner, jobs: JobsDep) -> JobOut:
     "cell starting with = + - @ gets a leading '); `json` one page of records (`limit`, "
     "`offset`, `total`) and the KPIs. Answers are gzipped for clients that accept it. A key "
     "scoped to a branch gets the rows of its subtree's customers only.",
-    responses={
-        **problems(401, 403, 404, 409, 422),
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-    },
+    responses=csv_responses(401, 403, 404, 409, 422),
 )
 def get_plan(
     job_id: str,
@@ -126,7 +124,7 @@ def get_plan(
     reviews: ReviewsDep,
     format: Literal["json", "csv"] = "json",
     limit: Annotated[int, Query(ge=1, le=1_000_000)] = 10_000,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    offset: Offset = 0,
 ) -> Any:
     job = jobs.require(job_id)
     table = plans.table(job)  # 409 while there is none
@@ -134,11 +132,7 @@ def get_plan(
     if scope is not None:
         table = scope.filter(table)
     if format == "csv":
-        return PlainTextResponse(
-            to_safe_csv(table),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="plan-{job.id}.csv"'},
-        )
+        return csv_attachment(table, f"plan-{job.id}.csv")
     page = table.iloc[offset : offset + limit]
     records = page.astype(object).where(page.notna(), None).to_dict(orient="records")
     return PlanOut(
@@ -239,10 +233,7 @@ def get_report_chart(
     description="A `primary` row per customer with an RM, then each coverage role that applies "
     "(key-account team members, group network RMs, city co-RMs, executives' co-cover): filled, "
     "or with an empty `rm_id` and the reason. `format=csv` gives coverage.csv.",
-    responses={
-        **problems(401, 403, 404, 409),
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-    },
+    responses=csv_responses(401, 403, 404, 409),
 )
 def get_coverage(
     job_id: str,
@@ -258,9 +249,5 @@ def get_coverage(
     if scope is not None:  # a scoped caller reads its subtree's customers only
         coverage = scope.filter(coverage)
     if format == "csv":
-        return PlainTextResponse(
-            to_safe_csv(coverage),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="coverage-{job.id}.csv"'},
-        )
+        return csv_attachment(coverage, f"coverage-{job.id}.csv")
     return {"job_id": job.id, "coverage": coverage.to_dict(orient="records")}

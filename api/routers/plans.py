@@ -15,8 +15,20 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from allocator.io import csv_text_safe as to_safe_csv
-from api.deps import Approver, JobsDep, LifecycleDep, Planner, ReviewsDep, SettingsDep, Viewer
+from api.auth import Principal
+from api.deps import (
+    Approver,
+    BankIdFilter,
+    JobsDep,
+    LifecycleDep,
+    Offset,
+    Planner,
+    ReviewsDep,
+    RowLimit,
+    SettingsDep,
+    Viewer,
+)
+from api.downloads import csv_attachment, csv_responses
 from api.errors import Conflict
 from api.models import Job
 from api.routers import problems
@@ -29,7 +41,6 @@ from api.schemas import (
     MovePage,
     PlanStateOut,
 )
-from api.scope import BranchScope
 from api.services.lifecycle import APPROVED, EFFECTIVE, SUPERSEDED, LifecycleService
 from api.services.reviews import ReviewService
 from api.views import job_out
@@ -42,9 +53,10 @@ MAX_DECISIONS = 100_000
 
 
 def state_out(
-    job: Job, lifecycle: LifecycleService, reviews: ReviewService, scope: BranchScope | None
+    job: Job, principal: Principal, lifecycle: LifecycleService, reviews: ReviewService
 ) -> PlanStateOut:
     """A plan's state with the counts of its moves and decisions (in the caller's scope)."""
+    scope = reviews.scope(job, principal)
     record = lifecycle.state(job)
     moves = reviews.moves_table(job, scope) if job.has_plan else None
     decided = moves["decision"] if moves is not None else None
@@ -81,7 +93,7 @@ def get_plan_state(
     job_id: str, principal: Viewer, jobs: JobsDep, lifecycle: LifecycleDep, reviews: ReviewsDep
 ) -> PlanStateOut:
     job = jobs.require(job_id)
-    return state_out(job, lifecycle, reviews, reviews.scope(job, principal))
+    return state_out(job, principal, lifecycle, reviews)
 
 
 @router.post(
@@ -96,7 +108,7 @@ def propose(
     job = jobs.require(job_id)
     lifecycle.propose(job, principal)
     log.info("plan proposed", extra={"job_id": job_id, "key_id": principal.key_id})
-    return state_out(job, lifecycle, reviews, reviews.scope(job, principal))
+    return state_out(job, principal, lifecycle, reviews)
 
 
 @router.post(
@@ -119,7 +131,7 @@ def approve(
     job = jobs.require(job_id)
     lifecycle.approve(job, principal, body.effective_date)
     log.info("plan approved", extra={"job_id": job_id, "key_id": principal.key_id})
-    return state_out(job, lifecycle, reviews, reviews.scope(job, principal))
+    return state_out(job, principal, lifecycle, reviews)
 
 
 @router.get(
@@ -136,13 +148,13 @@ def list_moves(
     principal: Viewer,
     jobs: JobsDep,
     reviews: ReviewsDep,
-    branch_id: Annotated[str | None, Query(max_length=200)] = None,
-    rm_id: Annotated[str | None, Query(max_length=200)] = None,
+    branch_id: BankIdFilter = None,
+    rm_id: BankIdFilter = None,
     tier: Annotated[str | None, Query(max_length=40)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     decision: Annotated[str | None, Query(pattern="^(accept|reject|none)$")] = None,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: RowLimit = 100,
+    offset: Offset = 0,
 ) -> MovePage:
     job = jobs.require(job_id)
     page = reviews.moves(
@@ -238,10 +250,7 @@ def resolve(
     "`customer_id, branch_id, from_rm_id, to_rm_id, effective_date, plan_job_id, approved_by`. "
     "Spreadsheet-safe: a text cell starting with = + - @ gets a leading '.",
     response_class=PlainTextResponse,
-    responses={
-        **problems(401, 403, 404, 409),
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-    },
+    responses=csv_responses(401, 403, 404, 409),
 )
 def export_moves(
     job_id: str, principal: Viewer, jobs: JobsDep, lifecycle: LifecycleDep, reviews: ReviewsDep
@@ -255,8 +264,4 @@ def export_moves(
     out["effective_date"] = str(record.effective_date)
     out["plan_job_id"] = job.id
     out["approved_by"] = record.approved_by or ""
-    return PlainTextResponse(
-        to_safe_csv(out),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="moves-{job.id}.csv"'},
-    )
+    return csv_attachment(out, f"moves-{job.id}.csv")

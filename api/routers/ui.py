@@ -24,6 +24,11 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 #: are served; vendored libraries are pinned copies, each with its licence beside it.
 ASSETS = {
     "app.js": "text/javascript; charset=utf-8",
+    "datasets.js": "text/javascript; charset=utf-8",
+    "jobs.js": "text/javascript; charset=utf-8",
+    "plan.js": "text/javascript; charset=utf-8",
+    "explain.js": "text/javascript; charset=utf-8",
+    "key.js": "text/javascript; charset=utf-8",
     "review.js": "text/javascript; charset=utf-8",
     "views.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from allocator.params import SolveParams
 from api.auth import Role
+from api.schemas.base import OpenDocument, RequestBody
 from api.services.errors import InvalidParameterError
 from api.services.params import solve_params
 
@@ -23,10 +24,8 @@ JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 _ID = Field(max_length=40, description="An id given by this service.")
 
 
-class _Record(BaseModel):
+class _Record(OpenDocument):
     """A contract row; unknown columns are kept (and ignored by the allocator)."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 class CustomerRecord(_Record):
@@ -72,10 +71,8 @@ class BranchRecord(_Record):
     )
 
 
-class DatasetCreate(BaseModel):
+class DatasetCreate(RequestBody):
     """A bank as JSON records, with the contract's field names."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, max_length=200, description="A label for people.")
     customers: list[CustomerRecord]
@@ -121,14 +118,12 @@ class DatasetList(BaseModel):
 # developers go in comments.
 
 
-class JobCreate(BaseModel):
+class JobCreate(RequestBody):
     """A solve of a stored dataset."""
 
     # The solve fields become the library's typed SolveParams at submission (solve_params), so a
     # bad value is a 422 naming the field before anything is queued. The server sets what a
     # client may not: solver threads, solver logs, and the independent check of every plan.
-
-    model_config = ConfigDict(extra="forbid")
 
     dataset_id: str = _ID
     policy: dict[str, Any] | None = Field(
@@ -222,9 +217,7 @@ class PlanOut(BaseModel):
     assignments: list[PlanRow]
 
 
-class RecommendationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RecommendationCreate(RequestBody):
     dataset_id: str = _ID
     customer: CustomerRecord
     k: int = Field(default=3, ge=1, le=50)
@@ -240,10 +233,8 @@ class RecommendationOut(BaseModel):
     note: str | None = Field(default=None, description="Says so when fewer than k qualify.")
 
 
-class ScenarioCreate(BaseModel):
+class ScenarioCreate(RequestBody):
     """A scenario run against a stored dataset: the spec's edits apply to that dataset."""
-
-    model_config = ConfigDict(extra="forbid")
 
     dataset_id: str = _ID
     spec: dict[str, Any] = Field(
@@ -274,9 +265,7 @@ class ScenarioCreate(BaseModel):
             raise InvalidParameterError(field, exc.detail) from None
 
 
-class KeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class KeyCreate(RequestBody):
     role: Role
     name: str | None = Field(
         default=None, max_length=200, description="The person: one name, one person (four eyes)."
@@ -303,10 +292,8 @@ class KeyCreated(KeyOut):
 
 # Named after the RFC's "problem details": ``Problem`` is the library's compiled allocation
 # problem (allocator.problem.Problem), and one name must not mean two things.
-class ProblemDetail(BaseModel):
+class ProblemDetail(OpenDocument):
     """An RFC 9457 problem document (``application/problem+json``)."""
-
-    model_config = ConfigDict(extra="allow")
 
     type: str
     title: str
@@ -327,19 +314,15 @@ class CoverageTier(BaseModel):
     share: float | None = None
 
 
-class Utilisation(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class Utilisation(OpenDocument):
     rms: int | None = None
     p50: float | None = None
     p95: float | None = None
     max: float | None = None
 
 
-class Kpis(BaseModel):
+class Kpis(OpenDocument):
     """A plan's KPIs (more fields may follow; these are the stable ones)."""
-
-    model_config = ConfigDict(extra="allow")
 
     customers: int
     individual: int | None = None
@@ -354,10 +337,8 @@ class Kpis(BaseModel):
     solve: dict[str, Any] | None = None
 
 
-class PlanRow(BaseModel):
+class PlanRow(OpenDocument):
     """One customer's row of a plan (contract columns first)."""
-
-    model_config = ConfigDict(extra="allow")
 
     customer_id: str
     rm_id: str | None
@@ -368,9 +349,7 @@ class PlanRow(BaseModel):
     previous_rm_id: str | None = None
 
 
-class Alternative(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class Alternative(OpenDocument):
     rm_id: str
     eligible: bool
     chosen: bool
@@ -381,11 +360,9 @@ class Alternative(BaseModel):
     why_not: str
 
 
-class Explanation(BaseModel):
+class Explanation(OpenDocument):
     """Why a customer landed where it did: its row, the rules, the funnel, the closest
     alternatives first (``alternatives_total`` says how many there are in all)."""
-
-    model_config = ConfigDict(extra="allow")
 
     customer_id: str
     rm_id: str | None
@@ -402,18 +379,14 @@ class Explanation(BaseModel):
     alternatives_total: int
 
 
-class Recommendation(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class Recommendation(OpenDocument):
     rm_id: str | None
     reasons: list[str] | None = None
     reason: str | None = None
 
 
-class ScenarioResult(BaseModel):
+class ScenarioResult(OpenDocument):
     """A finished scenario's result."""
-
-    model_config = ConfigDict(extra="allow")
 
     name: str | None = None
     solved: bool | None = None

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from api.schemas.base import RequestBody
 
 PlanStateName = Literal["draft", "proposed", "approved", "effective", "superseded"]
 Decision = Literal["accept", "reject"]
@@ -33,22 +35,16 @@ class PlanStateOut(BaseModel):
     rejected: int
 
 
-class ApproveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApproveIn(RequestBody):
     effective_date: dt.date = Field(description="The day the plan takes effect (today or later).")
 
 
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DecisionIn(RequestBody):
     customer_id: str = Field(max_length=200)
     decision: Decision
 
 
-class BranchDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BranchDecisionIn(RequestBody):
     decision: Decision
 
 

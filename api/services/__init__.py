@@ -8,6 +8,7 @@ is :func:`api.errors.install`.
 
 ========================  ===========================================================
 :mod:`.session`           the engine's read and write sessions (one short transaction a call)
+:mod:`.base`              what every service shares: the database, a record read by its id
 :mod:`.datasets`          stored banks, and their instances
 :mod:`.jobs`              the queue: submit, claim, heartbeat, progress, finish, release, reap,
                           cancel

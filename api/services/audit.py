@@ -15,20 +15,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from api.models import AuditEntry, utcnow
-from api.services.session import Database
+from api.services.base import Service
 
 
-class AuditService:
-    """Append to and read the audit log.
-
-    Parameters
-    ----------
-    db
-        The database.
-    """
-
-    def __init__(self, db: Database):
-        self.db = db
+class AuditService(Service):
+    """Append to and read the audit log (over the database it is given)."""
 
     @staticmethod
     def entry(

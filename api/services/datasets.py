@@ -18,13 +18,14 @@ from sqlalchemy import func, select
 from allocator.instance import Instance
 from allocator.policy import Policy
 from allocator.validation import load_instance
-from api.ingest import from_parquet, instance_tables, tables_digest
+from api.ingest import StoredBank, from_parquet
 from api.models import Dataset, DatasetTable, utcnow
+from api.services.base import RecordService
 from api.services.errors import InvalidParameterError, NotFoundError
 from api.services.session import Database, new_id
 
 
-class DatasetService:
+class DatasetService(RecordService[Dataset]):
     """Store and read datasets.
 
     Parameters
@@ -36,8 +37,10 @@ class DatasetService:
         again and again, and parsing a large bank takes seconds.
     """
 
+    model, noun = Dataset, "dataset"
+
     def __init__(self, db: Database, *, cache_size: int = 4):
-        self.db = db
+        super().__init__(db)
         self.cache_size = cache_size
         self._instances: OrderedDict[str, Instance] = OrderedDict()
         self._lock = threading.Lock()
@@ -45,19 +48,14 @@ class DatasetService:
     # -- records ---------------------------------------------------------------------------
     def add(
         self,
-        tables: dict[str, bytes],
+        bank: StoredBank,
         *,
-        n_customers: int,
-        n_rms: int,
-        n_branches: int,
-        branches_given: bool,
-        sha256: str,
         name: str | None = None,
         parent_id: str | None = None,
         derivation: dict[str, Any] | None = None,
         created_by: str | None = None,
     ) -> Dataset:
-        """Store already validated tables (Parquet bytes) and return the new record.
+        """Store a validated bank as a new, immutable dataset and return its record.
 
         The metadata and the tables are one transaction: no reader ever sees a dataset without
         its tables.
@@ -69,36 +67,18 @@ class DatasetService:
             created_by=created_by,
             parent_id=parent_id,
             derivation=derivation,
-            n_customers=n_customers,
-            n_rms=n_rms,
-            n_branches=n_branches,
-            branches_given=branches_given,
-            size_bytes=sum(len(b) for b in tables.values()),
-            sha256=sha256,
+            n_customers=bank.n_customers,
+            n_rms=bank.n_rms,
+            n_branches=bank.n_branches,
+            branches_given=bank.branches_given,
+            size_bytes=sum(len(b) for b in bank.tables.values()),
+            sha256=bank.sha256,
         )
         with self.db.writing() as s:
             s.add(ds)
             s.flush()
-            for table, data in tables.items():
+            for table, data in bank.tables.items():
                 s.add(DatasetTable(dataset_id=ds.id, name=table, data=data))
-        return ds
-
-    def get(self, dataset_id: str) -> Dataset | None:
-        """The record of ``dataset_id``, or ``None``."""
-        with self.db.reading() as s:
-            return s.get(Dataset, dataset_id)
-
-    def require(self, dataset_id: str) -> Dataset:
-        """The record of ``dataset_id``.
-
-        Raises
-        ------
-        NotFoundError
-            When there is none.
-        """
-        ds = self.get(dataset_id)
-        if ds is None:
-            raise NotFoundError("dataset", dataset_id)
         return ds
 
     def check_reference(self, dataset_id: str, *, field: str = "dataset_id") -> None:
@@ -149,19 +129,14 @@ class DatasetService:
         derivation: dict[str, Any] | None = None,
         created_by: str | None = None,
     ) -> Dataset:
-        """Store a validated instance as a new, immutable dataset.
+        """Store a validated instance as a new, immutable dataset (a bank the service derived
+        itself: a scenario's edited bank, a re-solve's, the sample bank).
 
         Branches are stored only when they were given: a derived tree is derived again on
         load, so storing it would freeze one version of the derivation.
         """
-        tables = instance_tables(instance)
         return self.add(
-            tables,
-            n_customers=instance.n_customers,
-            n_rms=instance.n_rms,
-            n_branches=len(instance.branches),
-            branches_given=instance.branches_given,
-            sha256=tables_digest(tables),
+            StoredBank.of(instance),
             name=name,
             parent_id=parent_id,
             derivation=derivation,

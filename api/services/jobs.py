@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import Update, case, func, select, text, update
 
 from api.models import Job, JobPlan, utcnow
-from api.services.errors import JobFinishedError, NotFoundError, QueueFullError
+from api.services.base import RecordService
+from api.services.errors import JobFinishedError, QueueFullError
 from api.services.params import JobParams
-from api.services.session import Database, new_id, rowcount
+from api.services.session import new_id, rowcount
 
 #: job statuses; the last three are final
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -59,17 +60,10 @@ def _worker_lost(attempts: int) -> dict[str, Any]:
     }
 
 
-class JobService:
-    """Submit, read, run and end jobs.
+class JobService(RecordService[Job]):
+    """Submit, read, run and end jobs (over the database it is given, see :class:`Service`)."""
 
-    Parameters
-    ----------
-    db
-        The database.
-    """
-
-    def __init__(self, db: Database):
-        self.db = db
+    model, noun = Job, "job"
 
     # -- submission and reading --------------------------------------------------------------
     def submit(
@@ -119,24 +113,6 @@ class JobService:
             )
             s.add(record)
         return record
-
-    def get(self, job_id: str) -> Job | None:
-        """The job ``job_id``, or ``None``."""
-        with self.db.reading() as s:
-            return s.get(Job, job_id)
-
-    def require(self, job_id: str) -> Job:
-        """The job ``job_id``.
-
-        Raises
-        ------
-        NotFoundError
-            When there is none.
-        """
-        job = self.get(job_id)
-        if job is None:
-            raise NotFoundError("job", job_id)
-        return job
 
     def page(
         self,

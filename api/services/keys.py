@@ -14,24 +14,17 @@ from sqlalchemy import func, select
 
 from api.auth import NewKey, Principal, Role, generate_key, hash_secret, key_from_token, split_token
 from api.models import ApiKey, utcnow
+from api.services.base import RecordService
 from api.services.errors import InvalidParameterError, LastAdminKeyError, NotFoundError
-from api.services.session import Database
 
 #: compared against when a key id is unknown, so unknown ids and wrong secrets take equal time
 _NO_HASH = "0" * 64
 
 
-class KeyService:
-    """Store and check API keys.
+class KeyService(RecordService[ApiKey]):
+    """Store and check API keys (over the database it is given, see :class:`Service`)."""
 
-    Parameters
-    ----------
-    db
-        The database.
-    """
-
-    def __init__(self, db: Database):
-        self.db = db
+    model, noun = ApiKey, "key"
 
     def add(
         self,
@@ -89,10 +82,6 @@ class KeyService:
             return None
         self.add(new.key_id, new.secret_sha256, Role(role).value, name)
         return new
-
-    def get(self, key_id: str) -> ApiKey | None:
-        with self.db.reading() as s:
-            return s.get(ApiKey, key_id)
 
     def all(self) -> list[ApiKey]:
         """Every key, oldest first (revoked ones too: an audit wants them)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, insert, select, update
@@ -24,11 +25,12 @@ from sqlalchemy.orm import Session
 from api.auth import Principal
 from api.models import ApiKey, Job, PlanState, RmHistory, utcnow
 from api.services.audit import AuditService
+from api.services.base import Service
 from api.services.datasets import DatasetService
 from api.services.errors import ConflictError, ForbiddenError, InvalidParameterError
 from api.services.jobs import DONE
 from api.services.plans import PlanService
-from api.services.session import Database
+from api.services.session import Database, rowcount
 
 DRAFT, PROPOSED, APPROVED, EFFECTIVE, SUPERSEDED = (
     "draft",
@@ -57,12 +59,25 @@ class _Lost(Exception):
     """Another process changed the plan first (the transaction is rolled back)."""
 
 
+def _step(session: Session, job_id: str, before: str, after: str, **values: Any) -> bool:
+    """Move a plan from state ``before`` to ``after`` (setting ``values`` too), unless another
+    process moved it first: the ``UPDATE`` is conditional on ``before`` and its row count says
+    whether this caller won, so no lock is needed and no step is taken twice."""
+    changed = rowcount(
+        session,
+        update(PlanState)
+        .where(PlanState.job_id == job_id, PlanState.state == before)
+        .values(state=after, **values),
+    )
+    return changed == 1
+
+
 def today() -> dt.date:
     """Today in UTC: effective dates are calendar days of the bank's books."""
     return utcnow().date()
 
 
-class LifecycleService:
+class LifecycleService(Service):
     """Move plans through their lifecycle and keep the RM history.
 
     Parameters
@@ -76,7 +91,7 @@ class LifecycleService:
     def __init__(
         self, db: Database, datasets: DatasetService, plans: PlanService, audit: AuditService
     ):
-        self.db = db
+        super().__init__(db)
         self.datasets = datasets
         self.plans = plans
         self.audit = audit
@@ -157,13 +172,10 @@ class LifecycleService:
         """
         record = self._stored(job)
         with self.db.writing() as s:
-            now = utcnow()
-            done = s.execute(
-                update(PlanState)
-                .where(PlanState.job_id == job.id, PlanState.state == DRAFT)
-                .values(state=PROPOSED, proposed_by=principal.key_id, proposed_at=now)
+            moved = _step(
+                s, job.id, DRAFT, PROPOSED, proposed_by=principal.key_id, proposed_at=utcnow()
             )
-            if done.rowcount != 1:  # type: ignore[attr-defined]
+            if not moved:
                 raise ConflictError(f"plan {job.id} is {record.state}; only a draft is proposed")
             self.audit.record(
                 principal.key_id,
@@ -204,17 +216,16 @@ class LifecycleService:
                 f"{effective_date} is in the past; a plan takes effect from today on",
             )
         with self.db.writing() as s:
-            done = s.execute(
-                update(PlanState)
-                .where(PlanState.job_id == job.id, PlanState.state == PROPOSED)
-                .values(
-                    state=APPROVED,
-                    approved_by=principal.key_id,
-                    approved_at=utcnow(),
-                    effective_date=effective_date,
-                )
+            moved = _step(
+                s,
+                job.id,
+                PROPOSED,
+                APPROVED,
+                approved_by=principal.key_id,
+                approved_at=utcnow(),
+                effective_date=effective_date,
             )
-            if done.rowcount != 1:  # type: ignore[attr-defined]
+            if not moved:
                 raise ConflictError(f"plan {job.id} changed meanwhile; read it again")
             self.audit.record(
                 principal.key_id,
@@ -274,12 +285,7 @@ class LifecycleService:
                         detail={"from": EFFECTIVE, "to": SUPERSEDED, "by": job.id},
                         session=s,
                     )
-                done = s.execute(
-                    update(PlanState)
-                    .where(PlanState.job_id == job.id, PlanState.state == APPROVED)
-                    .values(state=EFFECTIVE, effective_at=now)
-                )
-                if done.rowcount != 1:  # type: ignore[attr-defined]
+                if not _step(s, job.id, APPROVED, EFFECTIVE, effective_at=now):
                     raise _Lost()  # another process activated it: roll everything back
                 written = self._write_history(s, record, table)
                 self.audit.record(

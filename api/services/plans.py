@@ -24,6 +24,7 @@ from allocator.plan import Plan
 from allocator.solution import Solution, SolutionStatus, StageResult, Termination
 from api.ingest import from_parquet
 from api.models import Job, JobPlan
+from api.services.base import Service
 from api.services.datasets import DatasetService
 from api.services.errors import NoPlanError, NotFoundError
 from api.services.jobs import CANCELLED, DONE, FINAL
@@ -68,7 +69,7 @@ def solution_of(assignment: np.ndarray, solve: dict[str, Any]) -> Solution:
     )
 
 
-class PlanService:
+class PlanService(Service):
     """Read stored plans and rebuild them as :class:`Plan` objects.
 
     Parameters
@@ -89,7 +90,7 @@ class PlanService:
         *,
         cache_size: int = 2,
     ):
-        self.db = db
+        super().__init__(db)
         self.datasets = datasets
         self.policies = policies
         self.cache_size = cache_size

@@ -20,6 +20,7 @@ from api.models import Job, MoveDecision, PlanState, utcnow
 from api.review import ACCEPT, REJECT, derive, moves
 from api.scope import BranchScope, branch_scope, subtree
 from api.services.audit import AuditService
+from api.services.base import Service
 from api.services.datasets import DatasetService
 from api.services.errors import ConflictError, InvalidParameterError, NotFoundError
 from api.services.jobs import JobService
@@ -38,7 +39,7 @@ class MovePage:
     total: int
 
 
-class ReviewService:
+class ReviewService(Service):
     """Moves, decisions and re-solves of plans.
 
     Parameters
@@ -59,7 +60,7 @@ class ReviewService:
         policies: PolicyCache,
         audit: AuditService,
     ):
-        self.db = db
+        super().__init__(db)
         self.datasets = datasets
         self.plans = plans
         self.jobs = jobs

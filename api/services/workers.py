@@ -13,20 +13,11 @@ import datetime as dt
 from sqlalchemy import func, select, update
 
 from api.models import Worker, utcnow
-from api.services.session import Database
+from api.services.base import Service
 
 
-class WorkerService:
-    """Record and read worker heartbeats.
-
-    Parameters
-    ----------
-    db
-        The database.
-    """
-
-    def __init__(self, db: Database):
-        self.db = db
+class WorkerService(Service):
+    """Record and read worker heartbeats (over the database it is given)."""
 
     def beat(self, worker_id: str, *, host: str, pid: int, job_id: str | None) -> None:
         """Record that a worker is alive, and which job it runs (for operators)."""

@@ -1,10 +1,10 @@
 /* rm-allocator web page: the review of a plan -- where it stands, its moves, the decisions.
  *
- * Listens to app.js (window.RMA): when a plan is shown, this reads its lifecycle state
- * (GET /v1/plans/{id}) and its moves (GET /v1/plans/{id}/moves), and offers the steps the key's
- * role allows: propose (planner), accept or reject moves (planner; a key scoped to a branch sees
- * and decides its branch only), re-solve with the decisions, approve with an effective date
- * (approver, not the proposer), download the moves for the core banking system.
+ * Listens to the page's scripts (window.RMA): when a plan is shown (plan.js), this reads its
+ * lifecycle state (GET /v1/plans/{id}) and its moves (GET /v1/plans/{id}/moves), and offers the
+ * steps the key's role allows: propose (planner), accept or reject moves (planner; a key scoped
+ * to a branch sees and decides its branch only), re-solve with the decisions, approve with an
+ * effective date (approver, not the proposer), download the moves for the core banking system.
  * The moves table is Grid.js (vendored: paging and sorting without more hand-written code).
  */
 (function () {

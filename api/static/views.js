@@ -30,7 +30,26 @@
     charts[id] = new window.Chart($(id), config);
   }
 
+  /** Two series side by side, before (grey) and after (the page's blue): [label, values] each. */
+  function beforeAfter(id, labels, before, after, options) {
+    chart(id, {
+      type: "bar",
+      data: {
+        labels: labels,
+        datasets: [
+          { label: before[0], data: before[1], backgroundColor: "#b8c4d2" },
+          { label: after[0], data: after[1], backgroundColor: "#0f5f7a" },
+        ],
+      },
+      options: options,
+    });
+  }
+
   function pct(x) { return x === null || x === undefined ? "—" : R.fmtPct(x, 0); }
+
+  /** How a compared metric reads: a share or a load as a percentage, anything else a number. */
+  function formatOf(metric) { return /share|utilisation/.test(metric) ? pct : R.fmtNum; }
+  function signed(delta, format) { return (delta > 0 ? "+" : "") + format(delta); }
 
   // -- RMs and branches ----------------------------------------------------------------------
 
@@ -59,17 +78,10 @@
           r.leaves, pct(r.capacity ? r.load_today / r.capacity : null), pct(r.capacity ? r.load_plan / r.capacity : null), r.rm_id];
       }));
       var top = page.items.slice(0, 15);
-      chart("rms-chart", {
-        type: "bar",
-        data: {
-          labels: top.map(function (r) { return r.rm_id; }),
-          datasets: [
-            { label: "Load today", data: top.map(function (r) { return r.capacity ? 100 * r.load_today / r.capacity : 0; }), backgroundColor: "#b8c4d2" },
-            { label: "Load in the plan", data: top.map(function (r) { return r.capacity ? 100 * r.load_plan / r.capacity : 0; }), backgroundColor: "#0f5f7a" },
-          ],
-        },
-        options: { indexAxis: "y", scales: { x: { title: { display: true, text: "% of capacity" } } } },
-      });
+      beforeAfter("rms-chart", top.map(function (r) { return r.rm_id; }),
+        ["Load today", top.map(function (r) { return r.capacity ? 100 * r.load_today / r.capacity : 0; })],
+        ["Load in the plan", top.map(function (r) { return r.capacity ? 100 * r.load_plan / r.capacity : 0; })],
+        { indexAxis: "y", scales: { x: { title: { display: true, text: "% of capacity" } } } });
     });
   }
 
@@ -124,23 +136,15 @@
       say($("compare-msg"), "", c.notes.join(" "));
       $("compare-result").hidden = false;
       table("compare-headline", ["", "A", "B", "B − A"], c.headline.map(function (r) {
-        var share = /share|utilisation/.test(r.metric);
-        var f = share ? pct : R.fmtNum;
-        return [r.label, f(r.a), f(r.b), r.delta === null ? "—" : (r.delta > 0 ? "+" : "") + (share ? pct(r.delta) : R.fmtNum(r.delta))];
+        var f = formatOf(r.metric);
+        return [r.label, f(r.a), f(r.b), r.delta === null ? "—" : signed(r.delta, f)];
       }), 20);
       table("compare-branches", ["Branch", "Customers", "With an RM in A", "With an RM in B", "Change", "RM differs"],
         c.by_branch.map(function (g) { return [g.key || "(unknown)", g.customers, g.assigned_a, g.assigned_b, g.assigned_delta, g.differ]; }));
       var groups = c.by_branch.slice(0, 12);
-      chart("compare-chart", {
-        type: "bar",
-        data: {
-          labels: groups.map(function (g) { return g.key; }),
-          datasets: [
-            { label: "A", data: groups.map(function (g) { return g.assigned_a; }), backgroundColor: "#b8c4d2" },
-            { label: "B", data: groups.map(function (g) { return g.assigned_b; }), backgroundColor: "#0f5f7a" },
-          ],
-        },
-      });
+      beforeAfter("compare-chart", groups.map(function (g) { return g.key; }),
+        ["A", groups.map(function (g) { return g.assigned_a; })],
+        ["B", groups.map(function (g) { return g.assigned_b; })]);
     }, function (err) { say($("compare-msg"), "error", R.describeError(err)); });
   }
 
@@ -200,21 +204,13 @@
     $("scenario-h").textContent = (result.name || "Scenario") + ": baseline and scenario side by side";
     var rows = result.comparison.filter(function (r) { return PLAIN[r.metric]; });
     table("scenario-table", ["", "Baseline", "Scenario", "Difference"], rows.map(function (r) {
-      var share = /share|utilisation/.test(r.metric);
-      var f = share ? pct : R.fmtNum;
-      return [PLAIN[r.metric], f(r.baseline), f(r.scenario), (r.delta > 0 ? "+" : "") + (share ? pct(r.delta) : R.fmtNum(r.delta))];
+      var f = formatOf(r.metric);
+      return [PLAIN[r.metric], f(r.baseline), f(r.scenario), signed(r.delta, f)];
     }), 12);
     var tiers = result.comparison.filter(function (r) { return /^coverage\.[a-z0-9]+\.assigned$/.test(r.metric) && (r.baseline || r.scenario); });
-    chart("scenario-chart", {
-      type: "bar",
-      data: {
-        labels: tiers.map(function (r) { return R.tierLabel(r.metric.split(".")[1]); }),
-        datasets: [
-          { label: "Baseline: customers with an RM", data: tiers.map(function (r) { return r.baseline; }), backgroundColor: "#b8c4d2" },
-          { label: "Scenario", data: tiers.map(function (r) { return r.scenario; }), backgroundColor: "#0f5f7a" },
-        ],
-      },
-    });
+    beforeAfter("scenario-chart", tiers.map(function (r) { return R.tierLabel(r.metric.split(".")[1]); }),
+      ["Baseline: customers with an RM", tiers.map(function (r) { return r.baseline; })],
+      ["Scenario", tiers.map(function (r) { return r.scenario; })]);
   }
 
   function init() {

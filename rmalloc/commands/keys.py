@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rmalloc.database import add_db_argument, settings_of
+
 ROLES = ("viewer", "planner", "approver", "admin")
 
 
@@ -19,11 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="create, list and revoke API keys",
         description="Manage the API keys of the service's database.",
     )
-    p.add_argument(
-        "--db",
-        metavar="URL",
-        help="database URL (default: DATABASE_URL, else sqlite:///var/rmalloc.sqlite)",
-    )
+    add_db_argument(p)
     sub = p.add_subparsers(dest="keys_command", metavar="ACTION")
     sub.required = True
     create = sub.add_parser("create", help="make a key and print it (last line)")
@@ -35,12 +33,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="scope the key to branch B: it sees and decides only customers and RMs of B's "
         "subtree (not for admin keys)",
     )
-    create.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
+    add_db_argument(create, default=argparse.SUPPRESS, help="database URL")
     lst = sub.add_parser("list", help="list keys (ids and roles; never secrets)")
-    lst.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
+    add_db_argument(lst, default=argparse.SUPPRESS, help="database URL")
     revoke = sub.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id")
-    revoke.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
+    add_db_argument(revoke, default=argparse.SUPPRESS, help="database URL")
     p.set_defaults(func=run)
 
 
@@ -50,9 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from api.services.errors import InvalidParameterError, NotFoundError
     from api.services.keys import KeyService
     from api.services.session import Database
-    from api.settings import Settings
 
-    settings = Settings(**({"database_url": args.db} if args.db else {}))
+    settings = settings_of(args)
     engine = db.make_engine(settings.database_url, pool=False)
     try:
         db.migrate(engine)

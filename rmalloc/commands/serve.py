@@ -13,6 +13,8 @@ import signal
 import sys
 from types import FrameType
 
+from rmalloc.database import add_db_argument, settings_of
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``serve`` subcommand."""
@@ -25,12 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument(
-        "--db",
-        metavar="URL",
-        help="database URL (default: DATABASE_URL, else sqlite:///var/rmalloc.sqlite); a "
-        "password given here shows in `ps`: set it in DATABASE_URL instead",
-    )
+    add_db_argument(p)
     p.add_argument(
         "--workers", type=int, default=1, metavar="N", help="worker processes (default 1; 0: none)"
     )
@@ -45,13 +42,12 @@ def run(args: argparse.Namespace) -> int:
     from api.bootstrap import ensure_admin_key, ensure_sample
     from api.logs import configure_logging
     from api.services import Services
-    from api.settings import Settings
     from api.supervisor import Supervisor
 
     if args.workers < 0:
         print("rmalloc serve: --workers must be >= 0", file=sys.stderr)
         return 2
-    settings = Settings(**({"database_url": args.db} if args.db else {}))
+    settings = settings_of(args)
     configure_logging(settings.log_level)
     logging.getLogger("rmalloc.serve").info(
         "service starting", extra={"config": settings.redacted(), "workers": args.workers}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from rmalloc.database import add_db_argument, settings_of
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``worker`` subcommand."""
@@ -16,12 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="run one job worker",
         description="Solve queued jobs from the service's database until stopped.",
     )
-    p.add_argument(
-        "--db",
-        metavar="URL",
-        help="database URL (default: DATABASE_URL, else sqlite:///var/rmalloc.sqlite); a "
-        "password given here shows in `ps`: set it in DATABASE_URL instead",
-    )
+    add_db_argument(p)
     p.add_argument(
         "--once", action="store_true", help="exit when the queue is empty (batch use, tests)"
     )
@@ -33,10 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from api import db
     from api.logs import configure_logging
     from api.services import Services
-    from api.settings import Settings
     from api.worker import Worker
 
-    settings = Settings(**({"database_url": args.db} if args.db else {}))
+    settings = settings_of(args)
     configure_logging(settings.log_level)
     engine = db.make_engine(settings.database_url)
     db.migrate(engine)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gapdata import GAP_DATA, needs_data
 
 from allocator.gap import (
     GapInstance,
@@ -29,11 +30,6 @@ from allocator.gap import (
 from benchmarks.gap_baselines import solve_cpsat, solve_highs
 
 REPO = Path(__file__).resolve().parents[2]
-GAP_DATA = REPO.parent / "shared" / "data" / "gap"
-needs_data = pytest.mark.skipif(
-    not GAP_DATA.is_dir(),
-    reason=f"GAP data folder {GAP_DATA} is absent (CI puts shared/ beside the repo)",
-)
 
 ORLIB_FILES = [f"gap{k}.txt" for k in range(1, 13)] + [f"gap{s}.txt" for s in "abcd"]
 YAGIURA_FILES = (

@@ -5,6 +5,8 @@ an unchanged bank is a fixed point (nobody moved, no cover lost)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from randombanks import banks, instance_of, rerun_bank
@@ -19,6 +21,11 @@ BACKENDS = [b for b in available_backends() if b != "milp-cbc"]  # CBC: slow to 
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 
 
+def over_random_banks(test: Callable[..., None]) -> Callable[..., None]:
+    """``test(backend, bank)`` for every backend, each over Hypothesis's harsh random banks."""
+    return pytest.mark.parametrize("backend", BACKENDS)(SETTINGS(given(bank=banks())(test)))
+
+
 def solve(bank, backend):
     try:
         inst = instance_of(bank)
@@ -29,9 +36,7 @@ def solve(bank, backend):
         return None
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@SETTINGS
-@given(bank=banks())
+@over_random_banks
 def test_plans_hold_every_rule_and_reason_and_beat_the_book(backend, bank):
     plan = solve(bank, backend)
     if plan is None:
@@ -44,9 +49,7 @@ def test_plans_hold_every_rule_and_reason_and_beat_the_book(backend, bank):
     assert p.lex_key(plan.solution.assignment) <= p.lex_key(book)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@SETTINGS
-@given(bank=banks())
+@over_random_banks
 def test_an_unchanged_rerun_is_a_fixed_point(backend, bank):
     first = solve(bank, backend)
     if first is None:

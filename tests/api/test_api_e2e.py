@@ -10,90 +10,32 @@ All traffic goes to 127.0.0.1; every loop is bounded in time.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import liveserver  # type: ignore[import-not-found]
 import pytest
-from tests_api_helpers import ROOT, wait_for  # type: ignore[import-not-found]
+from tests_api_helpers import wait_for  # type: ignore[import-not-found]
 
 from allocator.io import write_instance
 from allocator.synth import generate_bank
 
 pytestmark = pytest.mark.e2e
 
-RMALLOC = ROOT / ".venv" / "bin" / "rmalloc"
 KEY = "e2e-admin-key-0123456789abcdef"
-H = {"Authorization": f"Bearer {KEY}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``rmalloc serve`` in its own process group (so cleanup reaches its workers too)."""
+class Server(liveserver.Server):
+    """The service without the sample bank, and with jobs stale after 3 s without a heartbeat
+    (a killed worker's job is requeued quickly); what ``serve`` prints can be read."""
 
     def __init__(self, db_url: str, log: Path, *, bootstrap: bool = True, **env: str):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        environ = {
-            **os.environ,
-            "RMALLOC_BOOTSTRAP_KEY": KEY,
-            "RMALLOC_LOAD_SAMPLE": "false",
-            "RMALLOC_HEARTBEAT_SECONDS": "0.5",
-            "RMALLOC_STALE_SECONDS": "3",
-            "RMALLOC_POLL_SECONDS": "0.2",
-            "RMALLOC_SOLVER_WORKERS": "1",
-            "RMALLOC_MAX_TIME_LIMIT": "120",
-            **env,
-        }
-        environ.pop("DATABASE_URL", None)
-        if not bootstrap:
-            environ.pop("RMALLOC_BOOTSTRAP_KEY", None)
-        self.proc = subprocess.Popen(
-            [str(RMALLOC), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--db", db_url, "--workers", "1"],
-            env=environ,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=open(log, "ab"),  # noqa: SIM115  (closed with the process)
-            start_new_session=True,
-        )  # fmt: skip
-        self.client = httpx.Client(base_url=self.url, headers=H, timeout=30)
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        def ready() -> bool:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"serve exited: {self.log.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                return self.client.get("/readyz").status_code == 200
-            return False
-
-        wait_for(ready, timeout, every=0.2)
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)  # anything left in the group
-        self.client.close()
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        r = self.client.get(f"/v1/jobs/{job_id}")
-        assert r.status_code == 200, r.text
-        return r.json()
+        env = {"RMALLOC_LOAD_SAMPLE": "false", "RMALLOC_STALE_SECONDS": "3", **env}
+        super().__init__(db_url, log, key=KEY, bootstrap=bootstrap, stdout=subprocess.PIPE, **env)
 
 
 @pytest.fixture(scope="module")

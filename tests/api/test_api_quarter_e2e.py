@@ -19,8 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
+from liveserver import RMALLOC  # type: ignore[import-not-found]
 from quarterbank import write  # type: ignore[import-not-found]
-from test_api_e2e import RMALLOC, Server  # type: ignore[import-not-found]
+from test_api_e2e import Server  # type: ignore[import-not-found]
 from tests_api_helpers import wait_for  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
+from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -38,13 +39,18 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
 schema.config.phases.coverage.enabled = False
 
 
+def fuzzed(examples: int) -> Any:
+    """Hypothesis settings of this module: ``examples`` cases, reproducible, no deadline."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    )
+
+
 @schema.parametrize()
-@settings(
-    max_examples=5,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
+@fuzzed(5)
 def test_no_server_errors(case: schemathesis.Case) -> None:
     case.call_and_validate(
         headers={"Authorization": f"Bearer {_TOKEN}"}, checks=[not_a_server_error]
@@ -56,12 +62,7 @@ upload = schema.include(path="/v1/datasets", method="POST")
 
 
 @upload.parametrize()
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
+@fuzzed(12)
 def test_upload_answers_only_documented_problems(case: schemathesis.Case) -> None:
     response = case.call_and_validate(
         headers={"Authorization": f"Bearer {_TOKEN}"}, checks=[not_a_server_error]

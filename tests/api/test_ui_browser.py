@@ -15,25 +15,20 @@ every wait is bounded.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import re
-import signal
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import liveserver  # type: ignore[import-not-found]
 import pytest
-from tests_api_helpers import ROOT, wait_for  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 
-RMALLOC = ROOT / ".venv" / "bin" / "rmalloc"
 CHROMIUM = Path(os.environ.get("RMALLOC_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
@@ -50,60 +45,11 @@ VIEWPORT = {"width": 1280, "height": 800}
 SOLVE_SECONDS = 10  # the sample bank solves well within this
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``rmalloc serve`` (one worker) in its own process group, with the sample bank loaded."""
+class Server(liveserver.Server):
+    """The service with the sample bank loaded and :data:`KEY` as its admin key."""
 
     def __init__(self, db_url: str, log: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        environ = {
-            **os.environ,
-            "RMALLOC_BOOTSTRAP_KEY": KEY,
-            "RMALLOC_LOAD_SAMPLE": "true",
-            "RMALLOC_HEARTBEAT_SECONDS": "0.5",
-            "RMALLOC_POLL_SECONDS": "0.2",
-            "RMALLOC_SOLVER_WORKERS": "1",
-            "RMALLOC_MAX_TIME_LIMIT": "120",
-        }
-        environ.pop("DATABASE_URL", None)
-        self.proc = subprocess.Popen(
-            [str(RMALLOC), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--db", db_url, "--workers", "1"],
-            env=environ,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=open(log, "ab"),  # noqa: SIM115  (closed with the process)
-            start_new_session=True,
-        )  # fmt: skip
-        self.client = httpx.Client(
-            base_url=self.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=30
-        )
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        def ready() -> bool:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"serve exited: {self.log.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                return self.client.get("/readyz").status_code == 200
-            return False
-
-        wait_for(ready, timeout, every=0.2)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(30)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)  # anything left in the group
-        self.client.close()
+        super().__init__(db_url, log, key=KEY, RMALLOC_LOAD_SAMPLE="true")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from test_ui_browser import Page, Server  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 browser = test_ui_browser.browser  # the module's headless Chromium fixture
+server = test_ui_browser.server  # and its service (module-scoped: one for this module)
 
 
 class Quarter:
@@ -49,17 +49,6 @@ class Quarter:
         r = self.server.client.get(path, headers={"Authorization": f"Bearer {self.keys[who]}"})
         assert r.status_code == 200, r.text
         return r.json()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("ui-review-server")
-    srv = Server(f"sqlite:///{tmp / 'svc.sqlite'}", tmp / "serve.log")
-    try:
-        srv.wait_ready()
-        yield srv
-    finally:
-        srv.stop()
 
 
 def _shot(page: Any, tmp_path: Path, name: str) -> None:

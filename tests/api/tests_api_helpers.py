@@ -7,7 +7,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from api.ingest import StoredBank
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def stub_bank(*, n_customers: int = 3, n_rms: int = 1, sha256: str = "0" * 64) -> StoredBank:
+    """A stand-in for a stored bank: its tables are not Parquet, for tests of the records alone
+    (lineage, the queue, the lifecycle), which never read a dataset's tables back as a bank."""
+    return StoredBank(
+        {"customers": b"c", "rms": b"r"},
+        n_customers=n_customers,
+        n_rms=n_rms,
+        n_branches=1,
+        branches_given=False,
+        sha256=sha256,
+    )
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, every: float = 0.05) -> Any:

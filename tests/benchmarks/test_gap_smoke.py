@@ -7,17 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from gapdata import GAP_DATA, needs_data
 
 from allocator.gap import GapInstance
 from benchmarks import gap_bench
 from benchmarks.gap_baselines import BaselineResult
-
-REPO = Path(__file__).resolve().parents[2]
-GAP_DATA = REPO.parent / "shared" / "data" / "gap"
-needs_data = pytest.mark.skipif(
-    not GAP_DATA.is_dir(),
-    reason=f"GAP data folder {GAP_DATA} is absent (CI puts shared/ beside the repo)",
-)
 
 
 def _has_cpsat() -> bool:

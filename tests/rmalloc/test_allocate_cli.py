@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from tinybank import frames
-
-RMALLOC = [sys.executable, "-m", "rmalloc"]
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*RMALLOC, *args], capture_output=True, text=True, timeout=300)
+from clirun import bank_args, run, write_tiny_bank  # type: ignore[import-not-found]
 
 
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
-    c, r, b = frames(
-        [{"capacity": 2}, {"branch_id": "C0", "unit": "wealth_center", "certifications": "CFP"}],
-        [{"aum": 300_000}, {"aum": 300_000, "current_rm_id": "M1"}, {"aum": 7_000_000}],
-    )
-    out = {}
-    for name, frame in (("customers", c), ("rms", r), ("branches", b)):
-        out[name] = tmp_path / f"{name}.csv"
-        frame.to_csv(out[name], index=False)
-    return out
+    return write_tiny_bank(tmp_path, 2)
 
 
 def test_allocate_writes_plan_and_kpis(files, tmp_path):
     plan, kpis = tmp_path / "out" / "plan.csv", tmp_path / "kpis.json"
     res = run(
         "allocate",
-        "--customers",
-        str(files["customers"]),
-        "--rms",
-        str(files["rms"]),
-        "--branches",
-        str(files["branches"]),
+        *bank_args(files),
         "--time-limit",
         "5",
         "--seed",
@@ -64,17 +43,7 @@ def test_bad_input_exits_2_and_writes_nothing(files, tmp_path):
     rms = files["rms"].read_text().replace("retail", "retial", 1)
     files["rms"].write_text(rms)
     plan = tmp_path / "plan.csv"
-    res = run(
-        "allocate",
-        "--customers",
-        str(files["customers"]),
-        "--rms",
-        str(files["rms"]),
-        "--branches",
-        str(files["branches"]),
-        "--out",
-        str(plan),
-    )
+    res = run("allocate", *bank_args(files), "--out", str(plan))
     assert res.returncode == 2
     assert "customers.csv, row 2, column aum, value '-5'" in res.stderr
     assert "rms.csv, row 2, column line, value 'retial'" in res.stderr
@@ -91,17 +60,7 @@ def test_conflicting_locks_exit_2(files, tmp_path):
     r.loc[0, "capacity"] = "1"
     c.to_csv(files["customers"], index=False)
     r.to_csv(files["rms"], index=False)
-    res = run(
-        "allocate",
-        "--customers",
-        str(files["customers"]),
-        "--rms",
-        str(files["rms"]),
-        "--branches",
-        str(files["branches"]),
-        "--out",
-        str(tmp_path / "p.csv"),
-    )
+    res = run("allocate", *bank_args(files), "--out", str(tmp_path / "p.csv"))
     assert res.returncode == 2
     assert "row 2" in res.stderr and "row 3" in res.stderr and "capacity" in res.stderr
 
@@ -129,8 +88,7 @@ def test_leavers_are_one_warning_line_and_the_quarter_report_is_written(files, t
     customers.loc[0, "current_rm_id"] = "GONE"
     customers.to_csv(files["customers"], index=False)
     report = tmp_path / "report"
-    res = run("allocate", "--customers", str(files["customers"]), "--rms", str(files["rms"]),
-              "--branches", str(files["branches"]), "--out", str(tmp_path / "plan.csv"),
+    res = run("allocate", *bank_args(files), "--out", str(tmp_path / "plan.csv"),
               "--report", str(report))  # fmt: skip
     assert res.returncode == 0, res.stderr
     warnings = [line for line in res.stderr.splitlines() if "left the bank" in line]

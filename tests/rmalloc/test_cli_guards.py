@@ -3,38 +3,18 @@ and a sentence naming where, or handled; nothing is written on a refusal."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from tinybank import frames
+from clirun import bank_args, run, write_tiny_bank  # type: ignore[import-not-found]
 
 from rmalloc.cli import main
-
-RMALLOC = [sys.executable, "-m", "rmalloc"]
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*RMALLOC, *args], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture
 def bank(tmp_path: Path) -> dict[str, Path]:
-    c, r, b = frames(
-        [{"capacity": "4"}, {"branch_id": "C0", "unit": "wealth_center", "certifications": "CFP"}],
-        [{"aum": 300_000}, {"aum": 300_000, "current_rm_id": "M1"}, {"aum": 7_000_000}],
-    )
-    out = {}
-    for name, frame in (("customers", c), ("rms", r), ("branches", b)):
-        out[name] = tmp_path / f"{name}.csv"
-        frame.to_csv(out[name], index=False)
-    return out
-
-
-def bank_args(bank: dict[str, Path]) -> list[str]:
-    return [f"--{k}={v}" for k, v in bank.items()]
+    return write_tiny_bank(tmp_path, "4")
 
 
 def allocate(bank: dict[str, Path], *extra: str) -> int:

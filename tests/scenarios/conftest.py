@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from tinybank import CUSTOMER_COLUMNS, RM_COLUMNS
 
 from allocator.allocation import allocate
 from allocator.instance import Instance
@@ -72,22 +73,8 @@ def build_bank(n_customers: int = 240, seed: int = 0) -> Instance:
             contrib = float(rng.choice([100_000, 4_000_000, 12_000_000], p=[0.8, 0.15, 0.05]))
             lt = str(rng.choice(["", "city", "province"], p=[0.8, 0.15, 0.05]))
             rows.append((f"C{i:04d}", "corporate", branch, 0.0, contrib, lt, "", ""))
-    customers = pd.DataFrame(
-        rows,
-        columns=[
-            "customer_id",
-            "segment",
-            "branch_id",
-            "aum",
-            "annual_contribution",
-            "list_tier",
-            "group_id",
-            "current_rm_id",
-        ],
-    )
-    rms = pd.DataFrame(
-        RMS, columns=["rm_id", "line", "grade", "certifications", "branch_id", "unit", "capacity"]
-    )
+    customers = pd.DataFrame(rows, columns=CUSTOMER_COLUMNS[:8])  # no locks in this bank
+    rms = pd.DataFrame(RMS, columns=RM_COLUMNS[:7])  # every RM active
     branches = pd.DataFrame(BRANCHES, columns=["branch_id", "parent_id", "level"])
     return load_instance(customers, rms, branches)
 

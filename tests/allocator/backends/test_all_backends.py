@@ -13,13 +13,11 @@ Problems are tiny and built directly with NumPy (``problem(...)`` below: custome
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pairproblem import Pair, problem
+from pairproblem import Pair, optimum, problem
 
 from allocator.backends import available_backends, from_name, registered
 from allocator.params import SolveOptions
@@ -50,21 +48,6 @@ def assert_valid(p: Problem, sol: Solution) -> None:
 # ------------------------------------------------------------------------------------------------
 # brute force: the lexicographic optimum of a tiny problem
 # ------------------------------------------------------------------------------------------------
-def brute_force(p: Problem) -> tuple[int, int, int, float] | None:
-    """(cover value, moves, dropped, max utilisation) of the lexicographic optimum, or None
-    when no assignment is valid. Enumerates every choice of pair-or-nothing per customer."""
-    options = [[-1, *p.pair_rm[p.pairs_of(c)].tolist()] for c in range(p.n_customers)]
-    best: tuple[int, int, int, float] | None = None
-    for choice in itertools.product(*options):
-        a = np.array(choice, dtype=np.int64)
-        if p.violations(a):
-            continue
-        key = (-p.cover_value(a), p.moves(a), p.dropped(a), p.max_utilisation(a))
-        if best is None or key < best:
-            best = key
-    if best is None:
-        return None
-    return (-best[0], best[1], best[2], best[3])
 
 
 def random_tiny(seed: int, n_customers: int = 7, n_rms: int = 3) -> Problem:
@@ -257,7 +240,7 @@ def test_empty_problem(name: str) -> None:
 # ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tiny_optima() -> dict[int, tuple[Problem, tuple[int, int, int, float] | None]]:
-    return {seed: (p := random_tiny(seed), brute_force(p)) for seed in range(8)}
+    return {seed: (p := random_tiny(seed), optimum(p)) for seed in range(8)}
 
 
 @pytest.mark.parametrize("seed", range(8))

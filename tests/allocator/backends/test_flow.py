@@ -9,7 +9,6 @@ independent checker. Hypothesis draws random small problems for the same oracles
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -45,20 +44,6 @@ def problem(
 
 def solve(name: str, p: Problem, time_limit: float = 10.0) -> Solution:
     return from_name(name).solve(p, SolveOptions(time_limit=time_limit, seed=0, workers=1))
-
-
-def brute_force(p: Problem) -> tuple[int, int, int] | None:
-    """(cover value, moves, dropped) of the lexicographic optimum of a tiny problem."""
-    options = [[-1, *p.pair_rm[p.pairs_of(c)].tolist()] for c in range(p.n_customers)]
-    best: tuple[int, int, int] | None = None
-    for choice in itertools.product(*options):
-        a = np.array(choice, dtype=np.int64)
-        if p.violations(a):
-            continue
-        key = (-p.cover_value(a), p.moves(a), p.dropped(a))
-        if best is None or key < best:
-            best = key
-    return None if best is None else (-best[0], best[1], best[2])
 
 
 def assert_valid(p: Problem, sol: Solution) -> None:
@@ -243,7 +228,7 @@ def test_side_rules_are_respected_and_bound_holds(seed: int) -> None:
     p = random_problem(np.random.default_rng(100 + seed), side_rules=True)
     sol = solve("flow", p)
     assert_valid(p, sol)
-    best = brute_force(p)
+    best = pairproblem.optimum(p)
     if best is not None and sol.stages:
         assert sol.stage("cover_value").bound >= best[0]  # type: ignore[union-attr]
 
@@ -274,40 +259,11 @@ def random_problem(rng: np.random.Generator, side_rules: bool, n: int = 7, m: in
     )
 
 
-@st.composite
-def problems(draw: st.DrawFn) -> tuple[Problem, bool]:
-    n_c = draw(st.integers(1, 7))
-    n_r = draw(st.integers(1, 3))
-    weights = draw(st.lists(st.integers(1, 4), min_size=n_c, max_size=n_c))
-    cells = draw(
-        st.lists(
-            st.tuples(
-                st.integers(0, n_c - 1), st.integers(0, n_r - 1), st.sampled_from([10, 100, 1000])
-            ),
-            max_size=n_c * n_r,
-            unique_by=lambda t: (t[0], t[1]),
-        )
+def problems() -> st.SearchStrategy[tuple[Problem, bool]]:
+    """Tiny problems with every side rule and locks, and whether each has side rules."""
+    return pairproblem.random_problems(
+        customers=7, most_weight=4, most_capacity=6, flags=("none", "excl", "g0", "g1", "lock")
     )
-    capacity = draw(st.lists(st.integers(0, 6), min_size=n_r, max_size=n_r))
-    flags = draw(
-        st.lists(st.sampled_from(["none", "excl", "g0", "g1", "lock"]), min_size=n_c, max_size=n_c)
-    )
-    current = {c: r for c, r, _ in cells if draw(st.booleans())}
-    # a lock holds today's RM: one pair, required (as compile makes held locks)
-    locked = {c for c, f in enumerate(flags) if f == "lock" and c in current}
-    cells = [(c, r, v) for c, r, v in cells if c not in locked or r == current[c]]
-    groups = [[c for c, f in enumerate(flags) if f == g] for g in ("g0", "g1")]
-    side = any(f in ("excl", "g0", "g1") for f in flags)
-    p = problem(
-        weights,
-        capacity,
-        cells,
-        groups=[g for g in groups if len(g) >= 2],
-        exclusive=[c for c, f in enumerate(flags) if f == "excl"],
-        required=sorted(locked),
-        current={c: r for c, r in current.items() if (c, r) in {(a, b) for a, b, _ in cells}},
-    )
-    return p, side
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -315,7 +271,7 @@ def problems(draw: st.DrawFn) -> tuple[Problem, bool]:
 def test_random_problems_valid_and_bounded(case: tuple[Problem, bool]) -> None:
     p, side = case
     sol = solve("flow", p, time_limit=5.0)
-    best = brute_force(p)
+    best = pairproblem.optimum(p)
     if best is None:  # the locks alone break a rule
         assert sol.status == SolutionStatus.INFEASIBLE
         return
@@ -323,7 +279,7 @@ def test_random_problems_valid_and_bounded(case: tuple[Problem, bool]) -> None:
     assert sol.stage("cover_value").bound >= best[0]  # type: ignore[union-attr]
     if not side:
         assert p.cover_value(sol.assignment) == best[0]
-        assert (p.moves(sol.assignment), p.dropped(sol.assignment)) == best[1:]
+        assert (p.moves(sol.assignment), p.dropped(sol.assignment)) == best[1:3]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ value, then moves).
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pairproblem import optimum
 
 from allocator.backends import Progress, SolveControl, from_name
 from allocator.lns import localsearch
@@ -81,22 +81,6 @@ def make_problem(
     )
 
 
-def brute_force(problem: Problem) -> tuple[int, int] | None:
-    """(best cover value, fewest moves among plans of that value), None if infeasible."""
-    options = [
-        [-1, *problem.pair_rm[problem.pairs_of(c)].tolist()] for c in range(problem.n_customers)
-    ]
-    best: tuple[int, int] | None = None
-    for combo in itertools.product(*options):
-        a = np.array(combo, dtype=np.int64)
-        if problem.violations(a):
-            continue
-        key = (problem.cover_value(a), -problem.moves(a))
-        if best is None or key > best:
-            best = key
-    return None if best is None else (best[0], -best[1])
-
-
 def solve(problem: Problem, time_limit: float = 10.0, **kw: object):
     options = SolveOptions(time_limit=time_limit, seed=0, workers=2)
     return from_name("lns").solve(problem, options, **kw)  # type: ignore[arg-type]
@@ -108,7 +92,7 @@ def solve(problem: Problem, time_limit: float = 10.0, **kw: object):
 def test_tiny_problems_reach_the_brute_force_optimum(seed: int, side_rules: bool) -> None:
     rng = np.random.default_rng(seed)
     problem = make_problem(rng, n_customers=6, n_rms=3, side_rules=side_rules)
-    truth = brute_force(problem)
+    truth = optimum(problem)
     sol = solve(problem)
     if truth is None:
         assert sol.status in (SolutionStatus.INFEASIBLE, SolutionStatus.NO_SOLUTION)
@@ -125,7 +109,7 @@ def test_later_stages_are_solved_exactly_after_the_search(seed: int) -> None:
     rng = np.random.default_rng(100 + seed)
     stages = ("cover_value", "continuity", "balance")
     problem = make_problem(rng, n_customers=6, n_rms=3, side_rules=True, stages=stages)
-    truth = brute_force(problem)
+    truth = optimum(problem)
     sol = solve(problem)
     if truth is None:
         assert sol.status in (SolutionStatus.INFEASIBLE, SolutionStatus.NO_SOLUTION)
@@ -228,7 +212,7 @@ def test_ranges_concatenates_aranges() -> None:
 def test_relaxation_bounds_the_brute_force_optimum() -> None:
     for seed in range(5):
         problem = make_problem(np.random.default_rng(seed), 6, 3, side_rules=True)
-        truth = brute_force(problem)
+        truth = optimum(problem)
         relax = solve_relaxation(problem, 5.0)
         if truth is None:
             continue
@@ -287,7 +271,7 @@ def problems(draw: st.DrawFn) -> Problem:
     suppress_health_check=[HealthCheck.too_slow],
 )
 def test_random_problems_get_valid_optimal_answers(problem: Problem) -> None:
-    truth = brute_force(problem)
+    truth = optimum(problem)
     sol = solve(problem, time_limit=10.0)
     if truth is None:
         assert sol.status in (SolutionStatus.INFEASIBLE, SolutionStatus.NO_SOLUTION)

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from flowstate import state_of
+from flowstate import pooled, state_of
 
-from allocator.flow.hubs import POOLED, build_hubs
-from allocator.flow.network import Hubs
 from allocator.flow.rounding import round_flow, unseated
-from allocator.flow.state import FlowState
 from allocator.flow.transport import solve_transport
-
-
-def pooled(s: FlowState) -> Hubs:
-    n = s.problem.n_customers
-    cust = np.arange(n, dtype=np.int64)
-    none = np.full(n, -1, dtype=np.int64)
-    m = s.problem.n_rms
-    return build_hubs(
-        s, cust, np.full(n, POOLED), s.weight[cust], none, np.full(m, -1), np.zeros(m, bool), 0
-    )
 
 
 def test_a_split_customer_is_repaired_to_whole_ones() -> None:

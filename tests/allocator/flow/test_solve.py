@@ -9,7 +9,6 @@ than the moves of the lexicographic optimum.
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 
@@ -25,17 +24,6 @@ from allocator.problem import Problem
 
 def run(p: Problem, warm: bool = True) -> Outcome:
     return solve_flow(p, time.monotonic() + 30, threading.Event(), lambda *_: None, warm=warm)
-
-
-def plans(p: Problem) -> list[np.ndarray]:
-    """Every valid assignment of a tiny problem."""
-    options = [[-1, *p.pair_rm[p.pairs_of(c)].tolist()] for c in range(p.n_customers)]
-    out = []
-    for choice in itertools.product(*options):
-        a = np.array(choice, dtype=np.int64)
-        if not p.violations(a):
-            out.append(a)
-    return out
 
 
 def two_rms(current: dict[int, int]) -> Problem:
@@ -83,39 +71,16 @@ def test_move_caps_hold() -> None:
 # ------------------------------------------------------------------------------------------------
 @st.composite
 def problems(draw: st.DrawFn) -> Problem:
-    n_c = draw(st.integers(1, 5))
-    n_r = draw(st.integers(1, 3))
-    weights = draw(st.lists(st.integers(1, 3), min_size=n_c, max_size=n_c))
-    cells = draw(
-        st.lists(
-            st.tuples(
-                st.integers(0, n_c - 1), st.integers(0, n_r - 1), st.sampled_from([10, 100, 1000])
-            ),
-            max_size=n_c * n_r,
-            unique_by=lambda t: (t[0], t[1]),
+    p, _ = draw(
+        pairproblem.random_problems(
+            customers=5,
+            most_weight=3,
+            most_capacity=5,
+            flags=("none", "none", "excl", "g0", "lock"),
         )
-    )
-    capacity = draw(st.lists(st.integers(0, 5), min_size=n_r, max_size=n_r))
-    flags = draw(
-        st.lists(
-            st.sampled_from(["none", "none", "excl", "g0", "lock"]), min_size=n_c, max_size=n_c
-        )
-    )
-    current = {c: r for c, r, _ in cells if draw(st.booleans())}
-    locked = {c for c, f in enumerate(flags) if f == "lock" and c in current}
-    cells = [(c, r, v) for c, r, v in cells if c not in locked or r == current[c]]
-    group = [c for c, f in enumerate(flags) if f == "g0"]
-    p = pairproblem.problem(
-        n_c,
-        capacity,
-        [(c, r, weights[c], v) for c, r, v in cells],
-        groups=[group] if len(group) >= 2 else [],
-        exclusive=[c for c, f in enumerate(flags) if f == "excl"],
-        required=sorted(locked),
-        current={c: r for c, r in current.items() if (c, r) in {(a, b) for a, b, _ in cells}},
     )
     if draw(st.booleans()):
-        caps = draw(st.lists(st.integers(-1, 1), min_size=n_r, max_size=n_r))
+        caps = draw(st.lists(st.integers(-1, 1), min_size=p.n_rms, max_size=p.n_rms))
         p = p.replace(move_cap=np.array(caps, dtype=np.int64))
     return p
 
@@ -124,7 +89,7 @@ def problems(draw: st.DrawFn) -> Problem:
 @given(p=problems())
 def test_never_worse_than_the_start_and_the_moves_bound_holds(p: Problem) -> None:
     out = run(p)
-    valid = plans(p)
+    valid = pairproblem.valid_plans(p)
     if not valid:
         assert out.infeasible or out.bound is None
         return

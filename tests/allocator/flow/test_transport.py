@@ -6,22 +6,10 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from flowstate import state_of
+from flowstate import pooled, state_of
 
-from allocator.flow.hubs import POOLED, build_hubs
-from allocator.flow.network import FlowError, Hubs
-from allocator.flow.state import FlowState
+from allocator.flow.network import FlowError
 from allocator.flow.transport import exact_sum, scaling, solve_transport, value_gcd
-
-
-def pooled(s: FlowState) -> Hubs:
-    n = s.problem.n_customers
-    cust = np.arange(n, dtype=np.int64)
-    none = np.full(n, -1, dtype=np.int64)
-    m = s.problem.n_rms
-    return build_hubs(
-        s, cust, np.full(n, POOLED), s.weight[cust], none, np.full(m, -1), np.zeros(m, bool), 0
-    )
 
 
 def test_a_hold_keeps_no_more_than_the_rm_itself_holds() -> None:

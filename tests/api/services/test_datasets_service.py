@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from tests_api_helpers import stub_bank  # type: ignore[import-not-found]
 
 from allocator.instance import Instance
 from api.services import Services
@@ -11,16 +12,7 @@ from api.services.errors import InvalidParameterError, NotFoundError
 
 
 def _dataset(services: Services, **kw: object) -> str:
-    ds = services.datasets.add(
-        {"customers": b"c", "rms": b"r"},
-        n_customers=3,
-        n_rms=1,
-        n_branches=1,
-        branches_given=False,
-        sha256="0" * 64,
-        **kw,  # type: ignore[arg-type]
-    )
-    return ds.id
+    return services.datasets.add(stub_bank(), **kw).id  # type: ignore[arg-type]
 
 
 def test_records_round_trip_with_lineage(services: Services) -> None:

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from sqlalchemy import update
+from tests_api_helpers import stub_bank  # type: ignore[import-not-found]
 
 from allocator.params import SolveParams
 from api.models import Job
@@ -19,15 +20,7 @@ SOLVE = JobParams(SolveParams(time_limit=1.0))
 
 
 def _dataset(services: Services) -> str:
-    ds = services.datasets.add(
-        {"customers": b"c", "rms": b"r"},
-        n_customers=3,
-        n_rms=1,
-        n_branches=1,
-        branches_given=False,
-        sha256="0" * 64,
-    )
-    return ds.id
+    return services.datasets.add(stub_bank()).id
 
 
 def _submit(services: Services, ds: str, max_queued: int = 100) -> Job:

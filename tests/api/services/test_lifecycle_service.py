@@ -9,6 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 from sqlalchemy import text
+from tests_api_helpers import stub_bank  # type: ignore[import-not-found]
 
 from allocator.params import SolveParams
 from api.auth import Principal, Role
@@ -44,22 +45,9 @@ def _plan(services: Services, ds: str, rms: list[str]) -> str:
 def lineage(services: Services) -> tuple[str, str]:
     for who in (PROPOSER, APPROVER):
         services.keys.add(who.key_id, "0" * 64, who.role.value, who.name)
-    root = services.datasets.add(
-        {"customers": b"c", "rms": b"r"},
-        n_customers=2,
-        n_rms=2,
-        n_branches=1,
-        branches_given=False,
-        sha256="0" * 64,
-    )
+    root = services.datasets.add(stub_bank(n_customers=2, n_rms=2))
     child = services.datasets.add(
-        {"customers": b"c", "rms": b"r"},
-        n_customers=2,
-        n_rms=2,
-        n_branches=1,
-        branches_given=False,
-        sha256="1" * 64,
-        parent_id=root.id,
+        stub_bank(n_customers=2, n_rms=2, sha256="1" * 64), parent_id=root.id
     )
     return root.id, child.id
 
