@@ -29,6 +29,7 @@ ASSETS = {
     "plan.js": "text/javascript; charset=utf-8",
     "explain.js": "text/javascript; charset=utf-8",
     "key.js": "text/javascript; charset=utf-8",
+    "hr.js": "text/javascript; charset=utf-8",
     "review.js": "text/javascript; charset=utf-8",
     "views.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",

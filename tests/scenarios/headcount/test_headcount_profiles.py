@@ -51,7 +51,8 @@ def test_candidates_do_not_depend_on_string_hashing() -> None:
     root = str(Path(__file__).resolve().parents[3])
     outputs = set()
     for seed in ("1", "2"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": root}
+        tests = str(Path(root) / "tests")  # the shared test helpers (tinybank) live there
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": f"{root}{os.pathsep}{tests}"}
         done = subprocess.run(
             [sys.executable, "-c", script],
             env=env,
