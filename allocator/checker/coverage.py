@@ -61,15 +61,20 @@ class _Cover:
         self.ctx = ctx
         self.policy = ctx.policy
         rows = ctx.rows
-        # records only for the customers a coverage rule can speak of: those in the coverage
-        # table, key accounts, listed tiers, and retail customers at or above a co-cover line
+        # the primary rows (one per served customer) are checked against the plan as columns;
+        # records are built only for the customers a role rule can speak of: those with a role
+        # row, key accounts, listed tiers, and retail customers at or above a co-cover line
+        self.primary = cov[cov["role"] == "primary"]
+        roles = cov[cov["role"] != "primary"]
         pol = ctx.policy.coverage
         keys = [k for k, b in ctx.policy.bands.items() if b.one_to_one]
         lowest = min((p.aum_min for p in pol.co_cover.positions.values()), default=float("inf"))
-        aum = dict(zip(ctx.customers["customer_id"], ctx.customers["aum"], strict=True))
-        rich = rows["customer_id"].map(aum).to_numpy(dtype=float) >= lowest
+        aum = pd.Series(
+            ctx.customers["aum"].to_numpy(dtype=float), index=ctx.customers["customer_id"]
+        )
+        rich = rows["customer_id"].map(aum).fillna(0.0).to_numpy(dtype=float) >= lowest
         wanted = (
-            rows["customer_id"].isin(set(cov["customer_id"].astype(str))).to_numpy()
+            rows["customer_id"].isin(set(roles["customer_id"])).to_numpy()
             | rows["band"].isin(keys).to_numpy()
             | rows["base_tier"].isin(pol.city_co_rm.tiers).to_numpy()
             | ((rows["segment"] == "retail").to_numpy() & rich)
@@ -94,8 +99,8 @@ class _Cover:
             for i, r in ctx.rms.iterrows()
         }
         self.rows = [
-            (str(c), str(role), "" if str(rm) in ("", "nan", "None") else str(rm))
-            for c, role, rm in zip(cov["customer_id"], cov["role"], cov["rm_id"], strict=True)
+            (str(c), str(role), _blank(rm))
+            for c, role, rm in zip(roles["customer_id"], roles["role"], roles["rm_id"], strict=True)
         ]
         pol = ctx.policy.coverage
         loads = loads_of(ctx)
@@ -145,15 +150,9 @@ class _Cover:
 
 def check_coverage(ctx: CheckContext, coverage: pd.DataFrame) -> list[Violation]:
     """Every coverage rule (see the module docstring) on ``coverage`` for the plan in ``ctx``."""
-    c = _Cover(ctx, coverage.astype(str))
-    out: list[Violation] = []
-    for cid, role, rm in c.rows:
-        if cid not in c.customers:
-            out.append(Violation("coverage_rows", cid, rm, "unknown customer"))
-        elif role not in ROLES:
-            out.append(Violation("coverage_rows", cid, rm, f"unknown role {role!r}"))
-        elif rm and rm not in c.rms:
-            out.append(Violation("coverage_rows", cid, rm, "unknown RM"))
+    cov = coverage.astype(str)
+    c = _Cover(ctx, cov)
+    out = _row_errors(c, cov)
     if out:
         return out
     out += _primary_rows(c)
@@ -174,21 +173,54 @@ def check_coverage(ctx: CheckContext, coverage: pd.DataFrame) -> list[Violation]
     return out
 
 
+def _blank(rm: object) -> str:
+    """An RM cell as text, empty for a blank cell."""
+    return "" if str(rm) in ("", "nan", "None") else str(rm)
+
+
+def _row_errors(c: _Cover, cov: pd.DataFrame) -> list[Violation]:
+    """Rows naming an unknown customer, role or RM (the first fault of each row), as columns."""
+    rm = cov["rm_id"].map(_blank)
+    unknown_customer = ~cov["customer_id"].isin(set(c.ctx.rows["customer_id"]))
+    unknown_role = ~cov["role"].isin(ROLES)
+    unknown_rm = (rm != "") & ~rm.isin(set(c.rms))
+    bad = (unknown_customer | unknown_role | unknown_rm).to_numpy()
+    out = []
+    for cid, role, r, uc, ur in zip(
+        cov["customer_id"][bad],
+        cov["role"][bad],
+        rm[bad],
+        unknown_customer[bad],
+        unknown_role[bad],
+        strict=True,
+    ):
+        why = "unknown customer" if uc else f"unknown role {role!r}" if ur else "unknown RM"
+        out.append(Violation("coverage_rows", cid, r, why))
+    return out
+
+
 def _primary_rows(c: _Cover) -> list[Violation]:
-    """Primary rows agree with plan.csv, one per customer with an RM and none for the others."""
+    """Primary rows agree with plan.csv: one per customer with an RM, none for the others."""
     rows = c.ctx.rows
-    plan = pd.Series(rows["rm_id"].to_numpy(), index=rows["customer_id"].to_numpy())
-    primary = {cid: rms[0] for cid, rms in c.of_role("primary").items()}
-    got = plan.index.map(lambda cid: primary.get(cid, ""))
-    wrong = (plan.to_numpy() != "") & (got.to_numpy() != plan.to_numpy())
+    prim = c.primary.assign(rm_id=c.primary["rm_id"].map(_blank))
+    twice = prim["customer_id"].duplicated()
+    first = prim[~twice].set_index("customer_id")["rm_id"]
+    plan_rm = rows["rm_id"].to_numpy()
+    got = rows["customer_id"].map(first).astype(object).fillna("").to_numpy()
+    wrong = (plan_rm != "") & (got != plan_rm)
     out = [
-        Violation("coverage_rows", cid, primary.get(cid, ""), "primary row disagrees with plan")
-        for cid in plan.index[wrong]
+        Violation("coverage_rows", cid, rm, "primary row disagrees with plan")
+        for cid, rm in zip(rows["customer_id"][wrong], got[wrong], strict=True)
     ]
     out += [
+        Violation("coverage_rows", cid, rm, "more than one primary row")
+        for cid, rm in zip(prim["customer_id"][twice], prim["rm_id"][twice], strict=True)
+    ]
+    plan = pd.Series(plan_rm, index=rows["customer_id"].to_numpy())
+    served = first.index.map(plan).astype(object).fillna("").to_numpy() != ""
+    out += [
         Violation("coverage_rows", cid, rm, "primary row for a customer without an RM")
-        for cid, rm in primary.items()
-        if plan.get(cid, "") == ""
+        for cid, rm in zip(first.index[~served], first.to_numpy()[~served], strict=True)
     ]
     return out
 

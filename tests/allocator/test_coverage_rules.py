@@ -108,3 +108,28 @@ def test_the_checker_reports_an_empty_role_while_someone_had_room(bank):
     report = check_plan(plan.instance, plan.assignments, plan.policy, coverage=empty)
     assert report.by_rule() == {"coverage_complete": 1}
     assert isinstance(plan.coverage, pd.DataFrame)
+
+
+def _rows_verdict(plan, coverage):
+    report = check_plan(plan.instance, plan.assignments, plan.policy, coverage=coverage)
+    return sorted(v.message for v in report.violations)
+
+
+def test_the_checker_reports_primary_rows_that_disagree_with_the_plan(bank):
+    plan = solve(bank(rms=[{}, {}], customers=[{"aum": 300_000}, {"aum": 10}]))
+    cov = plan.coverage
+    moved = cov.assign(rm_id=cov["rm_id"].replace({"M1": "M2"}))
+    assert _rows_verdict(plan, moved) == ["primary row disagrees with plan"]
+    twice = pd.concat([cov, cov])
+    assert _rows_verdict(plan, twice) == ["more than one primary row"]
+    extra = pd.concat([cov, cov.assign(customer_id="K2")])
+    assert _rows_verdict(plan, extra) == ["primary row for a customer without an RM"]
+
+
+def test_the_checker_reports_unknown_customers_roles_and_rms(bank):
+    plan = solve(bank(rms=[{}], customers=[{"aum": 300_000}]))
+    row = plan.coverage.iloc[0].to_dict()
+    bad = pd.DataFrame(
+        [{**row, "customer_id": "X"}, {**row, "role": "boss"}, {**row, "rm_id": "M9"}]
+    )
+    assert _rows_verdict(plan, bad) == ["unknown RM", "unknown customer", "unknown role 'boss'"]
