@@ -217,7 +217,7 @@ def _primary_rows(c: _Cover) -> list[Violation]:
         for cid, rm in zip(prim["customer_id"][twice], prim["rm_id"][twice], strict=True)
     ]
     plan = pd.Series(plan_rm, index=rows["customer_id"].to_numpy())
-    served = first.index.map(plan).astype(object).fillna("").to_numpy() != ""
+    served = first.index.map(plan.to_dict()).astype(object).fillna("").to_numpy() != ""
     out += [
         Violation("coverage_rows", cid, rm, "primary row for a customer without an RM")
         for cid, rm in zip(first.index[~served], first.to_numpy()[~served], strict=True)
