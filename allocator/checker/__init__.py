@@ -27,6 +27,7 @@ import pandas as pd
 from allocator.checker.context import CheckContext, prepare, require_plan_columns
 from allocator.checker.continuity import CONTINUITY_CHECKS
 from allocator.checker.coverage import check_coverage
+from allocator.checker.frames import member
 from allocator.checker.reasons import check_reasons, reason_violations
 from allocator.checker.report import PAIR_RULES, RULES, CheckReport, Violation
 from allocator.checker.rules import PLAN_CHECKS, loads_of, rm_loads
@@ -141,7 +142,7 @@ def score_plan(
     frame = pd.DataFrame(
         {
             "tier": cust["expected_tier"].replace("", "(none)"),
-            "assigned": cust["customer_id"].isin(set(rows.loc[has_rm, "customer_id"])),
+            "assigned": member(cust["customer_id"], rows.loc[has_rm, "customer_id"]),
         }
     )
     coverage: dict[str, dict[str, int]] = {

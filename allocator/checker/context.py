@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocator.checker.frames import as_str, column_or
+from allocator.checker.frames import as_str, column_or, member
 from allocator.checker.report import PAIR_RULES, Violation
 from allocator.checker.tables import ancestors, expected_tiers, pair_failures, rm_table
 from allocator.contract import PLAN_COLUMNS
@@ -142,9 +142,9 @@ def check_plan_rows(customers: pd.DataFrame, plan: pd.DataFrame) -> list[Violati
     planned = plan["customer_id"]
     out = [
         Violation("plan_rows", cid, "", "input customer has no plan row")
-        for cid in known[~known.isin(planned)]
+        for cid in known[~member(known, planned)]
     ]
-    unknown = plan[~planned.isin(known)]
+    unknown = plan[~member(planned, known)]
     out += [
         Violation(
             "plan_rows",
@@ -154,7 +154,7 @@ def check_plan_rows(customers: pd.DataFrame, plan: pd.DataFrame) -> list[Violati
         )
         for cid, rm_id in zip(unknown["customer_id"], unknown["rm_id"], strict=True)
     ]
-    counts = planned[planned.isin(known)].value_counts(sort=False)
+    counts = planned[member(planned, known)].value_counts(sort=False)
     out += [
         Violation("plan_rows", str(cid), "", f"customer has {n} plan rows")
         for cid, n in counts[counts > 1].items()

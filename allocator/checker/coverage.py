@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from allocator.checker.context import CheckContext
+from allocator.checker.frames import member
 from allocator.checker.report import EPS, Violation
 from allocator.checker.rules import loads_of
 from allocator.contract import ROLES
@@ -74,7 +75,7 @@ class _Cover:
         )
         rich = rows["customer_id"].map(aum).fillna(0.0).to_numpy(dtype=float) >= lowest
         wanted = (
-            rows["customer_id"].isin(set(roles["customer_id"])).to_numpy()
+            member(rows["customer_id"], set(roles["customer_id"]))
             | rows["band"].isin(keys).to_numpy()
             | rows["base_tier"].isin(pol.city_co_rm.tiers).to_numpy()
             | ((rows["segment"] == "retail").to_numpy() & rich)
@@ -181,10 +182,10 @@ def _blank(rm: object) -> str:
 def _row_errors(c: _Cover, cov: pd.DataFrame) -> list[Violation]:
     """Rows naming an unknown customer, role or RM (the first fault of each row), as columns."""
     rm = cov["rm_id"].map(_blank)
-    unknown_customer = ~cov["customer_id"].isin(set(c.ctx.rows["customer_id"]))
-    unknown_role = ~cov["role"].isin(ROLES)
-    unknown_rm = (rm != "") & ~rm.isin(set(c.rms))
-    bad = (unknown_customer | unknown_role | unknown_rm).to_numpy()
+    unknown_customer = ~member(cov["customer_id"], c.ctx.rows["customer_id"])
+    unknown_role = ~member(cov["role"], ROLES)
+    unknown_rm = (rm != "").to_numpy() & ~member(rm, c.rms)
+    bad = unknown_customer | unknown_role | unknown_rm
     out = []
     for cid, role, r, uc, ur in zip(
         cov["customer_id"][bad],

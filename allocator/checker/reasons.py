@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from allocator.checker.context import CheckContext, prepare
 from allocator.checker.continuity import move_caps
+from allocator.checker.frames import member
 from allocator.checker.report import EPS, PAIR_RULES, CheckReport, Violation
 from allocator.checker.rules import loads_of
 from allocator.checker.tables import pair_failures
@@ -87,9 +87,10 @@ class _Situation:
         key = _unit_key(assigned)
         excl = assigned["one_to_one"].to_numpy()
         self.owner = dict(zip(assigned["rm_id"][excl], key[excl], strict=True))
-        self.units: dict[str, set[str]] = {}
-        for rm, k in zip(assigned["rm_id"], key, strict=True):
-            self.units.setdefault(rm, set()).add(k)
+        units = pd.DataFrame({"rm": assigned["rm_id"], "key": key}).drop_duplicates()
+        #: how many units (groups or lone customers) each RM serves, and its unit when only one
+        self.n_units = units.groupby("rm").size()
+        self.sole_unit = units.groupby("rm")["key"].first()
         stay = rows[rows["current_ok"]]
         self.book_load = stay.groupby("current_rm_id")["workload"].sum().to_dict()
         new = assigned[assigned["rm_id"] != assigned["current_rm_id"]]
@@ -124,7 +125,7 @@ class _Situation:
         """(customer, RM) pairs for ``customer_ids`` over every RM at the customer's branch or
         above (every RM when branch scope is off), with the pair rules each breaks."""
         ctx = self.ctx
-        rows = ctx.rows[ctx.rows["customer_id"].isin(customer_ids)]
+        rows = ctx.rows[member(ctx.rows["customer_id"], customer_ids)]
         rms = ctx.rms.reset_index()
         if ctx.policy.rules.branch_scope:
             at = rms.groupby("branch")["rm_id"].apply(list).to_dict()
@@ -162,7 +163,8 @@ def customer_facts(
     pairs: pd.DataFrame,
     room: Mapping[str, float],
     owner: Mapping[str, str],
-    units: Mapping[str, set[str]],
+    n_units: pd.Series,
+    sole_unit: pd.Series,
 ) -> pd.DataFrame:
     """Per customer (index), from its candidate pairs: the funnel (eligible RMs left after each
     stage), and whether its eligible RMs are full, dedicated to another unit, or serve others."""
@@ -181,9 +183,9 @@ def customer_facts(
     has_room = pairs["workload"].to_numpy() <= rm.map(room).fillna(-1.0).to_numpy() + EPS
     own = rm.map(owner)
     ded = (own.notna() & (own != key)).to_numpy()
-    serves = np.array(
-        [bool(units.get(r, set()) - {k}) for r, k in zip(rm, key, strict=True)], dtype=bool
-    )
+    # the RM serves some unit other than this one
+    count = rm.map(n_units).fillna(0).to_numpy()
+    serves = (count > 1) | ((count == 1) & (rm.map(sole_unit).to_numpy() != key.to_numpy()))
     frame = (
         pd.DataFrame(
             {
@@ -363,7 +365,7 @@ def reason_violations(ctx: CheckContext, solve: Mapping[str, Any] | None = None)
         if set(ks) & set(NEEDS_PAIRS)
     }
     pairs = s.candidates(need) if need else pd.DataFrame()
-    s.facts = customer_facts(pairs, s.room, s.owner, s.units)
+    s.facts = customer_facts(pairs, s.room, s.owner, s.n_units, s.sole_unit)
     s.group_rm_breaks = _group_rm_breaks(s, look, codes)
     out: list[Violation] = []
     for r, ks in zip(look.itertuples(index=False), codes, strict=True):

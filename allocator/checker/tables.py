@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from allocator.checker.frames import as_str, column_or, text_series
+from allocator.checker.frames import as_str, column_or, member, text_series
 from allocator.checker.report import PAIR_RULES
 from allocator.contract import parse_certifications
 from allocator.instance import Instance
@@ -221,6 +222,32 @@ def cert_column(need: frozenset[str]) -> str:
     return "holds:" + ";".join(sorted(need))
 
 
+def in_scope(
+    branches: pd.Series, rm_branches: pd.Series, ancestors: Mapping[str, frozenset[str]]
+) -> npt.NDArray[np.bool_]:
+    """Whether each RM's branch is the customer's branch or one above it, pair by pair.
+
+    The (branch, ancestor) pairs are few (branches times tree depth), so each customer-RM pair
+    is looked up as one joined key rather than walked in Python.
+    """
+    # joined with a unit separator, not NUL: pandas hashes object strings as C strings
+    allowed = [f"{b}\x1f{a}" for b, above in ancestors.items() for a in above]
+    cb = as_str(branches).to_numpy()
+    rb = as_str(rm_branches).to_numpy()
+    # a branch missing from the tree is in scope of itself only
+    return member(cb + "\x1f" + rb, allowed) | ((cb == rb) & ~member(cb, ancestors))
+
+
+def forbids(forbid_lists: pd.Series, rm_ids: pd.Series) -> npt.NDArray[np.bool_]:
+    """Whether each customer's ``forbid_rm_ids`` (";"-separated) names the RM of its pair."""
+    lists = as_str(forbid_lists).to_numpy()
+    out = np.zeros(len(lists), dtype=bool)
+    some = np.flatnonzero(lists != "")
+    rms = as_str(rm_ids).to_numpy()
+    out[some] = [rms[i] in lists[i].split(";") for i in some]
+    return out
+
+
 def pair_failures(
     rows: pd.DataFrame,
     rm_col: str,
@@ -243,19 +270,9 @@ def pair_failures(
     out["position"] = known & (rm["position"].fillna("rm").to_numpy() != "rm")
     out["rm_active"] = known & ~rm["active"].fillna(True).astype(bool).to_numpy()
     if policy.rules.branch_scope:
-        in_scope = [
-            rb in ancestors.get(cb, frozenset((cb,)))
-            for cb, rb in zip(rows["branch_id"], rm["branch"].fillna(""), strict=True)
-        ]
-        out["branch_scope"] = known & ~np.asarray(in_scope, dtype=bool)
+        out["branch_scope"] = known & ~in_scope(rows["branch_id"], rm["branch"], ancestors)
     if "forbid_rm_ids" in rows.columns:
-        out["forbidden"] = known & np.array(
-            [
-                bool(f) and r in f.split(";")
-                for f, r in zip(rows["forbid_rm_ids"], rm_ids, strict=True)
-            ],
-            dtype=bool,
-        )
+        out["forbidden"] = known & forbids(rows["forbid_rm_ids"], rm_ids)
 
     min_grade = {g: i for i, g in enumerate(policy.grades)}
     min_level = {lv: i for i, lv in enumerate(policy.branch_levels)}
