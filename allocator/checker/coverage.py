@@ -217,8 +217,7 @@ def _primary_rows(c: _Cover) -> list[Violation]:
         Violation("coverage_rows", cid, rm, "more than one primary row")
         for cid, rm in zip(prim["customer_id"][twice], prim["rm_id"][twice], strict=True)
     ]
-    plan = pd.Series(plan_rm, index=rows["customer_id"].to_numpy())
-    served = first.index.map(plan.to_dict()).astype(object).fillna("").to_numpy() != ""
+    served = member(first.index, rows["customer_id"].to_numpy()[plan_rm != ""])
     out += [
         Violation("coverage_rows", cid, rm, "primary row for a customer without an RM")
         for cid, rm in zip(first.index[~served], first.to_numpy()[~served], strict=True)
