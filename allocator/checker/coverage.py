@@ -19,6 +19,7 @@ Re-derived from the input and the policy with plain code, like every rule here:
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -342,20 +343,24 @@ def _co_cover_rules(c: _Cover) -> list[Violation]:
             Violation("coverage_roles", k, v, "no co-coverage applies") for k, v in got.items() if v
         ]
     out: list[Violation] = []
-    area: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    # executives by (position, branch), and the poorest customer each co-covers: the checks
+    # below are then linear in the customers (a province has thousands of executives)
+    at: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for m, r in execs.items():
+        at[(r.position, r.branch)].append(m)
+    poorest: dict[str, float] = {}
     eligible: dict[str, list[str]] = {}
     for cid, cu in c.customers.items():
         band = _band(c, cu.aum) if cu.segment == "retail" else None
         if band is None:
             continue
         name, level = band
-        place = c.at_level(cu.branch, level)
-        ok = [m for m, r in execs.items() if r.position == name and r.branch == place]
+        ok = at.get((name, c.at_level(cu.branch, level)), [])
         eligible[cid] = ok
-        for m in ok:
-            area[m].append((cu.aum, cid))
         rm = got.get(cid, "")
-        if rm and rm not in ok:
+        if rm in ok:
+            poorest[rm] = min(poorest.get(rm, math.inf), cu.aum)
+        elif rm:
             out.append(Violation("coverage_roles", cid, rm, f"co-cover not by a {name} above it"))
     out += [
         Violation("coverage_roles", cid, rm, "co-cover below every AUM line")
@@ -367,7 +372,7 @@ def _co_cover_rules(c: _Cover) -> list[Violation]:
             continue
         mine = c.customers[cid].aum
         for m in ok:
-            poorer = [x for a, x in area[m] if got.get(x) == m and a < mine - EPS]
+            poorer = poorest.get(m, math.inf) < mine - EPS
             if c.exec_left.get(m, 0.0) >= 1 - EPS or poorer:
                 why = "executive had room or co-covers a poorer customer"
                 out.append(Violation("coverage_complete", cid, m, why))

@@ -356,7 +356,15 @@ def reason_violations(ctx: CheckContext, solve: Mapping[str, Any] | None = None)
     # only rows with a code, or a status that needs one, are looked at (a province's plan has
     # a million rows, most of them kept without a word to say)
     text = rows["reason_code"].fillna("").astype(str)
-    look = rows[(text != "").to_numpy() | rows["status"].isin(["unassigned", "moved"]).to_numpy()]
+    # the pooled tiers' one word is checked as a column: they are most of a bank's rows
+    needs_why = rows["status"].isin(["unassigned", "moved"]).to_numpy()
+    only_pooled = (text == "pooled").to_numpy() & ~needs_why
+    false = only_pooled & ~(rows["pooled"] & ~rows["has_rm"]).to_numpy()
+    out = [
+        Violation("reason", str(cid), str(rm), "reason 'pooled' does not hold")
+        for cid, rm in zip(rows["customer_id"][false], rows["rm_id"][false], strict=True)
+    ]
+    look = rows[((text != "").to_numpy() | needs_why) & ~only_pooled]
     codes = text[look.index].str.split(";").map(lambda ks: [k for k in ks if k])
     s = _Situation(ctx, solve)
     need = {
@@ -367,7 +375,6 @@ def reason_violations(ctx: CheckContext, solve: Mapping[str, Any] | None = None)
     pairs = s.candidates(need) if need else pd.DataFrame()
     s.facts = customer_facts(pairs, s.room, s.owner, s.n_units, s.sole_unit)
     s.group_rm_breaks = _group_rm_breaks(s, look, codes)
-    out: list[Violation] = []
     for r, ks in zip(look.itertuples(index=False), codes, strict=True):
         cid, rm_id = str(r.customer_id), str(r.rm_id)
         if r.status == "unassigned" and not r.pooled and not set(ks) & set(WHY_NONE):

@@ -77,3 +77,14 @@ def test_hysteresis_is_false_without_a_held_tier():
 def test_unknown_code_is_reported():
     plan = [{"rm_id": "M1", "tier": "mid", "status": "new", "reason_code": "because"}]
     verify_check(reasons).given(rms=[{}], customers=[MID], plan=plan).reports(1)
+
+
+def test_pooled_holds_for_a_pooled_tier_without_rm():
+    poor = {"aum": 1_000}
+    plan = [{"rm_id": "", "tier": "ordinary", "status": "pooled", "reason_code": "pooled"}]
+    verify_check(reasons).given(rms=[{}], customers=[poor], plan=plan).accepts()
+
+
+def test_pooled_is_false_for_a_served_tier():
+    plan = [{"rm_id": "M1", "tier": "mid", "status": "new", "reason_code": "pooled"}]
+    verify_check(reasons).given(rms=[{}], customers=[MID], plan=plan).reports(1)
