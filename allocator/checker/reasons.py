@@ -122,23 +122,36 @@ class _Situation:
         return self._caps
 
     def candidates(self, customer_ids: set[str]) -> pd.DataFrame:
-        """(customer, RM) pairs for ``customer_ids`` over every RM at the customer's branch or
-        above (every RM when branch scope is off), with the pair rules each breaks."""
+        """(customer, RM) pairs for ``customer_ids`` over every RM in its scope -- at the
+        customer's branch or above (anywhere when branch scope is off), of its line (or composite),
+        an RM's post -- with the pair rules each breaks.
+
+        Pairs out of scope pass no funnel stage and count nowhere, so they are never built: a
+        province's head office is in scope of every customer, and this keeps the pairs few.
+        """
         ctx = self.ctx
         rows = ctx.rows[member(ctx.rows["customer_id"], customer_ids)]
         rms = ctx.rms.reset_index()
+        rms = rms[(rms["position"] == "rm").to_numpy()]
+        at: dict[tuple[str, str], list[str]] = {}
+        for rm, branch, line, composite in zip(
+            rms["rm_id"], rms["branch"], rms["line"], rms["composite"], strict=True
+        ):
+            for ln in ("retail", "corporate") if composite else (line,):
+                at.setdefault((branch if ctx.policy.rules.branch_scope else "", ln), []).append(rm)
         if ctx.policy.rules.branch_scope:
-            at = rms.groupby("branch")["rm_id"].apply(list).to_dict()
 
-            def near(branch: str) -> list[str]:
-                return [
-                    r for b in ctx.tree.get(branch, frozenset((branch,))) for r in at.get(b, [])
-                ]
+            def near(branch: str, line: str) -> list[str]:
+                up = ctx.tree.get(branch, frozenset((branch,)))
+                return [r for b in up for r in at.get((b, line), [])]
 
-            cand = rows.assign(candidate=rows["branch_id"].map(near))
         else:
-            every = rms["rm_id"].tolist()
-            cand = rows.assign(candidate=pd.Series([every] * len(rows), index=rows.index))
+
+            def near(branch: str, line: str) -> list[str]:
+                return at.get(("", line), [])
+
+        found = [near(b, ln) for b, ln in zip(rows["branch_id"], rows["segment"], strict=True)]
+        cand = rows.assign(candidate=pd.Series(found, index=rows.index, dtype=object))
         pairs = cand.explode("candidate")
         pairs = pairs[pairs["candidate"].notna()].reset_index(drop=True)
         fails = pair_failures(pairs, "candidate", ctx.rms, ctx.policy, ctx.tree)
@@ -255,8 +268,8 @@ def _group(s: _Situation, r: Any) -> bool:
 
 
 def _one_to_one(s: _Situation, r: Any) -> bool:
-    f = _row(s, r)
-    return bool(r.one_to_one) and f is not None and f["lonely"] == 0
+    f = _row(s, r)  # None: no RM in scope at all, so none free of other customers either
+    return bool(r.one_to_one) and (f is None or f["lonely"] == 0)
 
 
 def _dedicated(s: _Situation, r: Any) -> bool:
