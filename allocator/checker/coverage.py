@@ -283,13 +283,15 @@ def _city_rules(c: _Cover) -> list[Violation]:
     got = {cid: rms[0] for cid, rms in c.of_role("city_co_rm").items()}
     out: list[Violation] = []
     listed = set()
+    at: dict[str, list[str]] = defaultdict(list)  # RMs by branch: a walk per customer is linear
+    for m, r in c.rms.items():
+        at[r.branch].append(m)
     for cid, cu in c.customers.items():
         if not (cu.rm and cu.base_tier in rule.tiers and rule.enabled):
             continue
         listed.add(cid)
         city = c.at_level(cu.branch, rule.level)
-        ok = [m for m, r in c.rms.items() if r.branch == city and c.working(m, cu.segment)]
-        ok = [m for m in ok if m != cu.rm]
+        ok = [m for m in at.get(city, []) if m != cu.rm and c.working(m, cu.segment)]
         rm = got.get(cid, "")
         if rm and rm not in ok:
             out.append(Violation("coverage_roles", cid, rm, "city co-RM not allowed"))
