@@ -27,6 +27,7 @@ the part's stop signal and takes its progress. Everything else a part needs trav
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import multiprocessing
 import queue
@@ -257,10 +258,8 @@ class DaskCluster(PartExecutor):
             log.warning("decompose: cannot send the stop request to the cluster: %r", exc)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError, RuntimeError):
             self._event.clear()  # the scheduler forgets an event nobody waits on
-        except (OSError, RuntimeError):
-            pass
         self._client.close()
 
 

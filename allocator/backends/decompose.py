@@ -41,7 +41,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -100,17 +100,22 @@ class DecomposeSettings:
         names = set(registered()) - set(_NOT_INNER)
         if self.inner != "auto" and self.inner not in names:
             raise ValueError(
-                f"inner must be 'auto' or one of {sorted(names)}, got {self.inner!r}"
+                f"settings.decompose.inner must be 'auto' or one of {sorted(names)}, "
+                f"got {self.inner!r}"
             )
         for name in ("min_part_pairs", "parallel_min_pairs"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+                raise ValueError(
+                    f"settings.decompose.{name} must be an integer >= 0, got {value!r}"
+                )
         timeout = self.connect_timeout
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-            raise ValueError(f"connect_timeout must be seconds, got {timeout!r}")
+            raise ValueError(f"settings.decompose.connect_timeout must be seconds, got {timeout!r}")
         if not 0 < timeout <= 600:
-            raise ValueError(f"connect_timeout must be > 0 and <= 600 s, got {timeout!r}")
+            raise ValueError(
+                f"settings.decompose.connect_timeout must be > 0 and <= 600 s, got {timeout!r}"
+            )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -125,7 +130,9 @@ class Task:
     inner: str
     options: SolveOptions
     deadline: float  # wall clock (time.time()), comparable across processes and synced hosts
-    channel: Channel = Channel()  # how the part hears a stop request and reports progress
+    channel: Channel = field(
+        default_factory=Channel
+    )  # how the part hears a stop request and reports progress
 
 
 def _sizes(problem: Problem, parts: Sequence[Ints]) -> Ints:
@@ -371,12 +378,18 @@ class DecomposeBackend(Backend):
     def _effective(self, options: SolveOptions) -> DecomposeSettings:
         """The settings of one solve: ``settings.decompose``, under what the constructor set."""
         base: DecomposeSettings = self.settings(options)
-        given = {
-            "inner": self._inner,
-            "min_part_pairs": self._min_part_pairs,
-            "parallel_min_pairs": self._parallel_min_pairs,
-        }
-        return replace(base, **{k: v for k, v in given.items() if v is not None})
+        return replace(
+            base,
+            inner=self._inner if self._inner is not None else base.inner,
+            min_part_pairs=(
+                self._min_part_pairs if self._min_part_pairs is not None else base.min_part_pairs
+            ),
+            parallel_min_pairs=(
+                self._parallel_min_pairs
+                if self._parallel_min_pairs is not None
+                else base.parallel_min_pairs
+            ),
+        )
 
     @classmethod
     def is_available(cls) -> bool:
