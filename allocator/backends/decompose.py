@@ -50,6 +50,7 @@ import numpy.typing as npt
 from allocator.backends.base import Backend, Capability, Progress, SolveControl, register
 from allocator.backends.registry import choose_backend, registered
 from allocator.decomposition import Part, components, merge, subproblem
+from allocator.errors import SchedulerError
 from allocator.executors import CONNECT_TIMEOUT, Channel, PartExecutor, part_executor
 from allocator.heuristics.greedy import greedy_assignment
 from allocator.params import SolveOptions
@@ -438,8 +439,11 @@ class DecomposeBackend(Backend):
         scheduler = run.options.scheduler
         if scheduler is not None:  # the caller asked for the cluster: no quiet local fallback
             cluster = part_executor(run.options.workers, scheduler, run.settings.connect_timeout)
-            with cluster:
-                return self._parallel(subs, sizes, run, cluster)
+            try:
+                with cluster:
+                    return self._parallel(subs, sizes, run, cluster)
+            except (OSError, TimeoutError) as exc:  # the scheduler went away while shipping
+                raise SchedulerError(scheduler, f"lost during the solve ({exc!r})") from exc
         parallel = (
             len(subs) >= 2
             and run.options.workers >= 2
