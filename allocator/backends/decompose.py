@@ -251,7 +251,8 @@ def _bridge(shared: Any, local: threading.Event, done: threading.Event, poll: fl
                 local.set()
                 return
         except Exception as exc:  # the cluster went away: the part ends at its time limit
-            log.warning("decompose: lost the stop signal: %r", exc)
+            if not done.is_set():  # (once the part is done, a closing cluster is no news)
+                log.warning("decompose: lost the stop signal: %r", exc)
             return
 
 
