@@ -120,3 +120,20 @@ class PlanBreachError(AllocatorError):
         super().__init__(
             f"the plan of backend {backend!r} breaks hard rule(s) {broken}: no plan is handed out"
         )
+
+
+class SchedulerError(AllocatorError):
+    """The Dask scheduler a solve was sent to cannot be reached, or has no workers.
+
+    Raised before any part is solved (the connection is tried with a short timeout), so a wrong
+    ``--scheduler`` is a clear error, never a hang and never a silent local solve.
+
+    Attributes
+    ----------
+    address : str
+        The scheduler's address as given.
+    """
+
+    def __init__(self, address: str, reason: str):
+        self.address = address
+        super().__init__(f"cannot use the Dask scheduler at {address}: {reason}")

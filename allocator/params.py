@@ -9,13 +9,15 @@
 - :class:`StageBudget` says how the time limit is shared between the objective stages.
 
 Every number is bounded: a time limit is finite and positive, a seed fits the solvers' 31 bits,
-workers are at least one. Nothing here imports a solver.
+workers are at least one; a Dask scheduler is an address with a scheme (``tcp://host:8786``).
+Nothing here imports a solver (nor Dask).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,9 @@ MAX_TIME_LIMIT = 7 * 24 * 3600.0
 MAX_SEED = 2**31 - 1
 #: the most solver threads accepted
 MAX_WORKERS = 256
+#: the schemes of Dask's communication layer; an address names one (``tcp://10.0.0.5:8786``)
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+_SCHEDULER_RE = re.compile(rf"^(?:{'|'.join(SCHEDULER_SCHEMES)})://[^\s/]+$")
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,24 @@ def _check_common(time_limit: float, seed: int, workers: int) -> None:
         raise ValueError(f"workers must be >= 1 and <= {MAX_WORKERS}, got {workers}")
 
 
+def check_scheduler(scheduler: str | None) -> None:
+    """A Dask scheduler address (``scheme://host[:port]``, no path, at most 256 characters), or
+    ``None`` for no cluster.
+
+    Raises
+    ------
+    ValueError
+        Naming the field and the form expected.
+    """
+    if scheduler is None:
+        return
+    if not isinstance(scheduler, str) or len(scheduler) > 256 or not _SCHEDULER_RE.match(scheduler):
+        raise ValueError(
+            "scheduler must be a Dask scheduler address such as tcp://host:8786 (schemes: "
+            f"{', '.join(SCHEDULER_SCHEMES)}), got {scheduler!r}"
+        )
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     """What a backend is told: every solve has a time limit, a seed and a worker count.
@@ -100,6 +123,9 @@ class SolveOptions:
     settings : mapping
         Per-backend settings by backend name (e.g. ``{"lns": {"core_max_pairs": 8000}}``);
         a backend reads its own entry.
+    scheduler : str, optional
+        A Dask scheduler's address: the ``decompose`` backend solves its parts on that cluster
+        instead of local processes (:mod:`allocator.executors`). ``None``: this machine.
     """
 
     time_limit: float = 30.0
@@ -109,9 +135,11 @@ class SolveOptions:
     log: bool = False
     staging: StageBudget | None = None
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         _check_common(self.time_limit, self.seed, self.workers)
+        check_scheduler(self.scheduler)
 
     def replace(self, **changes: Any) -> SolveOptions:
         """A copy with some fields changed (validated again)."""
@@ -137,6 +165,10 @@ class SolveParams:
     check : bool
         Run the independent checker on the plan before it leaves the pipeline. On by default;
         only benchmarks that say so switch it off.
+    scheduler : str, optional
+        A Dask scheduler's address (``tcp://host:8786``): the solve is decomposed and its parts
+        run on that cluster (any backend but ``auto``/``decompose`` becomes the parts' inner
+        backend; :func:`allocator.pipeline.backend_strategy`). ``None``: this machine only.
     """
 
     time_limit: float = 30.0
@@ -148,9 +180,11 @@ class SolveParams:
     staging: StageBudget | None = None
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     check: bool = True
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         _check_common(self.time_limit, self.seed, self.workers)
+        check_scheduler(self.scheduler)
         if not isinstance(self.backend, str) or not self.backend.strip():
             raise ValueError(f"backend must be a backend's name or 'auto', got {self.backend!r}")
         for name, values in self.settings.items():
@@ -167,6 +201,7 @@ class SolveParams:
             log=self.log,
             staging=self.staging,
             settings=self.settings,
+            scheduler=self.scheduler,
         )
 
     def replace(self, **changes: Any) -> SolveParams:

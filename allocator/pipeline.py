@@ -147,6 +147,7 @@ def backend_strategy(
     """Solve with the backend ``params.backend`` names (``auto``: chosen by size)."""
     from allocator.backends import choose_backend
 
+    params = on_cluster(params)
     solver = choose_backend(problem, params.backend)
     options = params.options()
     solver.settings(options)  # a bad setting fails here, before any work
@@ -160,6 +161,21 @@ def backend_strategy(
         params.seed,
     )
     return solver.solve(problem, options, control)
+
+
+def on_cluster(params: SolveParams) -> SolveParams:
+    """The parameters of a solve sent to a Dask cluster (``params.scheduler``): only the
+    ``decompose`` backend ships work to a cluster, so ``auto`` becomes ``decompose`` (its own
+    inner backend), and any other backend becomes the inner backend of ``decompose``, which
+    solves each part of the bank with it on the cluster. Without a scheduler, unchanged."""
+    if params.scheduler is None or params.backend == "decompose":
+        return params
+    if params.backend == "auto":
+        return params.replace(backend="decompose")
+    settings = {name: dict(values) for name, values in params.settings.items()}
+    settings["decompose"] = {**settings.get("decompose", {}), "inner": params.backend}
+    log.info("on the cluster: decompose with %s solving each part", params.backend)
+    return params.replace(backend="decompose", settings=settings)
 
 
 def verify(plan: Plan) -> None:

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from allocator.errors import InputError, PlanBreachError, PolicyError
+from allocator.errors import InputError, PlanBreachError, PolicyError, SchedulerError
 from rmalloc.exits import EXIT_BAD_INPUT, EXIT_BREACH
 
 #: input problems printed on the terminal (``--errors FILE`` writes them all)
@@ -78,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = EXIT_BAD_INPUT
     except PolicyError as exc:
         print(str(exc), file=sys.stderr)
+        code = EXIT_BAD_INPUT
+    except SchedulerError as exc:  # a wrong --scheduler: nothing was solved or written
+        print(f"rmalloc: {exc}", file=sys.stderr)
         code = EXIT_BAD_INPUT
     except PlanBreachError as exc:  # a defect: loud, and nothing was written
         print(f"rmalloc: {exc}", file=sys.stderr)

@@ -7,18 +7,30 @@ cut). This backend
 1. splits the problem by component; single-customer components are settled at once by an exact
    rule (each takes its best option in the objective's own order), and the other components are
    bundled so that no part is too small to be worth a solver start;
-2. solves the parts with an inner backend (default ``cpsat``) in worker processes
-   (``ProcessPoolExecutor`` over a ``forkserver`` context, ``max_workers = options.workers``,
-   one solver thread each), largest part first, each with a time budget proportional to its size
-   (pairs); small problems are solved in this process, one part after the other, where process
-   start-up would cost more than it saves;
+2. solves the parts with an inner backend (default ``cpsat``; ``auto`` chooses one per part by
+   its size) in worker processes (:class:`~allocator.executors.LocalProcesses`,
+   ``options.workers`` of them, one solver thread each) or, when ``options.scheduler`` names a
+   Dask scheduler, on that cluster's workers (:class:`~allocator.executors.DaskCluster`),
+   largest part first, each with a time budget proportional to its size (pairs) over as many
+   lanes as run at once; without a cluster, small problems are solved in this process, one part
+   after the other, where process start-up would cost more than it saves;
 3. merges plans and bounds: cover value, moves and their bounds add up over the parts; the largest
    utilisation is the max of the parts' -- solving each part's balance stage apart and taking the
    max is exact for the max, because every RM lies in exactly one part.
 
-A stop request (:class:`~allocator.backends.base.SolveControl`) reaches every worker through a
-shared event: running parts stop and keep their best so far, parts not started yet return their
-start (the greedy plan when valid). Progress from the parts is merged into whole-problem figures.
+On a bank the components are the provinces (or finer: a city whose RMs serve only its own
+customers), because an RM's branch scope keeps it within its province. An RM whose scope spans
+provinces -- a head-office RM -- joins the provinces of its eligible customers into one component,
+and that component is solved whole, by one inner solve: nothing is cut, so the plan is exactly
+as good as the undivided solve of those provinces; the bank merely splits into fewer, larger
+parts.
+
+A stop request (:class:`~allocator.backends.base.SolveControl`) reaches every part, local or on
+the cluster, through an event of the executor: running parts stop and keep their best so far,
+parts not started yet return their start (the greedy plan when valid). Progress from the parts
+is merged into whole-problem figures (per stage from local processes; per finished part from a
+cluster). Settings (``settings.decompose``, :class:`DecomposeSettings`): the inner backend, part
+sizes, and the cluster's connect timeout.
 """
 
 from __future__ import annotations
@@ -26,20 +38,20 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import math
-import multiprocessing
-import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from allocator.backends.base import Backend, Capability, Progress, SolveControl, register
-from allocator.backends.registry import from_name, registered
+from allocator.backends.registry import choose_backend, registered
 from allocator.decomposition import Part, components, merge, subproblem
+from allocator.errors import SchedulerError
+from allocator.executors import CONNECT_TIMEOUT, Channel, PartExecutor, part_executor
 from allocator.heuristics.greedy import greedy_assignment
 from allocator.params import SolveOptions
 from allocator.problem import Problem, trivial_bound
@@ -49,6 +61,8 @@ log = logging.getLogger(__name__)
 
 Ints = npt.NDArray[np.int64]
 
+#: inner backends that make no sense inside a part
+_NOT_INNER = ("decompose",)
 #: parts smaller than this many pairs are bundled together (a solver start costs ~10-50 ms)
 MIN_PART_PAIRS = 2_000
 #: below this many pairs in all, the parts are solved in this process (a worker process costs
@@ -62,6 +76,49 @@ MIN_PART_SECONDS = 0.5
 GRACE_SECONDS = 2.0
 
 
+@dataclass(frozen=True)
+class DecomposeSettings:
+    """``settings.decompose``: how the backend splits and where the parts run.
+
+    Attributes
+    ----------
+    inner : str
+        The backend that solves each part (``auto``: chosen per part by its size).
+    min_part_pairs : int
+        Parts smaller than this many pairs are bundled together.
+    parallel_min_pairs : int
+        Below this many pairs in all, the parts are solved in this process (no cluster given).
+    connect_timeout : float
+        Seconds to reach the Dask scheduler (``scheduler``) and find a worker there.
+    """
+
+    inner: str = "cpsat"
+    min_part_pairs: int = MIN_PART_PAIRS
+    parallel_min_pairs: int = PARALLEL_MIN_PAIRS
+    connect_timeout: float = CONNECT_TIMEOUT
+
+    def __post_init__(self) -> None:
+        names = set(registered()) - set(_NOT_INNER)
+        if self.inner != "auto" and self.inner not in names:
+            raise ValueError(
+                f"settings.decompose.inner must be 'auto' or one of {sorted(names)}, "
+                f"got {self.inner!r}"
+            )
+        for name in ("min_part_pairs", "parallel_min_pairs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(
+                    f"settings.decompose.{name} must be an integer >= 0, got {value!r}"
+                )
+        timeout = self.connect_timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise ValueError(f"settings.decompose.connect_timeout must be seconds, got {timeout!r}")
+        if not 0 < timeout <= 600:
+            raise ValueError(
+                f"settings.decompose.connect_timeout must be > 0 and <= 600 s, got {timeout!r}"
+            )
+
+
 # ------------------------------------------------------------------------------------------------
 # the parts
 # ------------------------------------------------------------------------------------------------
@@ -73,7 +130,10 @@ class Task:
     problem: Problem
     inner: str
     options: SolveOptions
-    deadline: float  # wall clock (time.time()), comparable across processes
+    deadline: float  # wall clock (time.time()), comparable across processes and synced hosts
+    channel: Channel = field(
+        default_factory=Channel
+    )  # how the part hears a stop request and reports progress
 
 
 def _sizes(problem: Problem, parts: Sequence[Ints]) -> Ints:
@@ -183,28 +243,23 @@ def fallback(problem: Problem, solution: Solution | None, term: Termination) -> 
 # ------------------------------------------------------------------------------------------------
 # workers
 # ------------------------------------------------------------------------------------------------
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(stop: Any, messages: Any) -> None:
-    """Process initialiser: the shared stop event and the progress queue (inherited, since
-    synchronisation objects cannot travel with each task)."""
-    _WORKER["stop"] = stop
-    _WORKER["messages"] = messages
-
-
-def _bridge(shared: Any, local: threading.Event, done: threading.Event) -> None:
-    """Mirror the cross-process stop event into the thread event a backend watches."""
+def _bridge(shared: Any, local: threading.Event, done: threading.Event, poll: float) -> None:
+    """Mirror the executor's stop event into the thread event a backend watches."""
     while not done.is_set():
-        if shared.wait(0.05):
-            local.set()
+        try:
+            if shared.wait(poll):
+                local.set()
+                return
+        except Exception as exc:  # the cluster went away: the part ends at its time limit
+            if not done.is_set():  # (once the part is done, a closing cluster is no news)
+                log.warning("decompose: lost the stop signal: %r", exc)
             return
 
 
 def solve_task(task: Task) -> Solution:
-    """Solve one part (in a worker process, or in this one when ``_WORKER`` is empty)."""
-    shared = _WORKER.get("stop")
-    messages = _WORKER.get("messages")
+    """Solve one part: in a local worker process, on a Dask worker, or in this process (the
+    task's channel links it back to the solve that sent it)."""
+    shared = task.channel.stop_signal()
     limit = min(task.options.time_limit, task.deadline - time.time())
     stopped = shared is not None and shared.is_set()
     if stopped or limit <= 0.05:
@@ -212,31 +267,20 @@ def solve_task(task: Task) -> Solution:
         return fallback(task.problem, None, term)
     local, done = threading.Event(), threading.Event()
     if shared is not None:
-        threading.Thread(target=_bridge, args=(shared, local, done), daemon=True).start()
+        args = (shared, local, done, task.channel.poll)
+        threading.Thread(target=_bridge, args=args, daemon=True).start()
 
     def report(progress: Progress) -> None:
-        if messages is not None:
-            messages.put((task.index, progress))
+        task.channel.post(task.index, progress)
 
     control = SolveControl(stop=local, on_progress=report)
     try:
-        solution = from_name(task.inner).solve(
+        solution = choose_backend(task.problem, task.inner).solve(
             task.problem, replace(task.options, time_limit=limit), control
         )
     finally:
         done.set()
     return fallback(task.problem, solution, solution.termination)
-
-
-def _context() -> Any:
-    """``forkserver`` where there is one (children fork from a clean server that has imported
-    the backends once), else ``spawn``; never plain fork (solver threads do not survive it)."""
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["allocator.backends"])
-        return ctx
-    return multiprocessing.get_context("spawn")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -308,6 +352,7 @@ class _Run:
     control: SolveControl | None
     deadline: float
     t0: float
+    settings: DecomposeSettings
 
 
 @register
@@ -317,18 +362,36 @@ class DecomposeBackend(Backend):
     name = "decompose"
     capabilities = frozenset({Capability.SIDE_RULES, Capability.EXACT, Capability.WARM_START})
     max_pairs = 50_000_000
+    settings_type = DecomposeSettings
     default_inner = "cpsat"
 
     def __init__(
         self,
         inner: str | None = None,
         *,
-        min_part_pairs: int = MIN_PART_PAIRS,
-        parallel_min_pairs: int = PARALLEL_MIN_PAIRS,
+        min_part_pairs: int | None = None,
+        parallel_min_pairs: int | None = None,
     ):
-        self.inner = inner or self.default_inner
-        self.min_part_pairs = min_part_pairs
-        self.parallel_min_pairs = parallel_min_pairs
+        # given here, these win over ``settings.decompose`` (tests and benchmarks set them)
+        self._inner = inner
+        self._min_part_pairs = min_part_pairs
+        self._parallel_min_pairs = parallel_min_pairs
+
+    def _effective(self, options: SolveOptions) -> DecomposeSettings:
+        """The settings of one solve: ``settings.decompose``, under what the constructor set."""
+        base: DecomposeSettings = self.settings(options)
+        return replace(
+            base,
+            inner=self._inner if self._inner is not None else base.inner,
+            min_part_pairs=(
+                self._min_part_pairs if self._min_part_pairs is not None else base.min_part_pairs
+            ),
+            parallel_min_pairs=(
+                self._parallel_min_pairs
+                if self._parallel_min_pairs is not None
+                else base.parallel_min_pairs
+            ),
+        )
 
     @classmethod
     def is_available(cls) -> bool:
@@ -340,6 +403,7 @@ class DecomposeBackend(Backend):
     ) -> Solution:
         t0 = time.monotonic()
         deadline = time.time() + options.time_limit
+        settings = self._effective(options)
         if (problem.required & (np.diff(problem.customer_ptr) == 0)).any():
             return _empty(problem, SolutionStatus.INFEASIBLE, Termination.CONVERGED, t0)
         comps = components(problem)
@@ -350,10 +414,10 @@ class DecomposeBackend(Backend):
             idx = np.sort(np.concatenate(singles))
             sub, rm_idx = subproblem(problem, idx)
             parts.append(Part(idx, rm_idx, solve_singletons(sub), sub))
-        bundles = bundle(problem, multi, self.min_part_pairs)
+        bundles = bundle(problem, multi, settings.min_part_pairs)
         subs = [subproblem(problem, b) for b in bundles]
         sizes = _sizes(problem, bundles)
-        run = _Run(options, control, deadline, t0)
+        run = _Run(options, control, deadline, t0, settings)
         solved = self._solve_parts([s for s, _ in subs], sizes, run)
         parts += [
             Part(b, rm_idx, sol, sub)
@@ -373,14 +437,23 @@ class DecomposeBackend(Backend):
     def _solve_parts(self, subs: list[Problem], sizes: Ints, run: _Run) -> list[Solution]:
         if not subs:
             return []
+        scheduler = run.options.scheduler
+        if scheduler is not None:  # the caller asked for the cluster: no quiet local fallback
+            cluster = part_executor(run.options.workers, scheduler, run.settings.connect_timeout)
+            try:
+                with cluster:
+                    return self._parallel(subs, sizes, run, cluster)
+            except (OSError, TimeoutError) as exc:  # the scheduler went away while shipping
+                raise SchedulerError(scheduler, f"lost during the solve ({exc!r})") from exc
         parallel = (
             len(subs) >= 2
             and run.options.workers >= 2
-            and int(sizes.sum()) >= self.parallel_min_pairs
+            and int(sizes.sum()) >= run.settings.parallel_min_pairs
         )
         if parallel:
             try:
-                return self._parallel(subs, sizes, run)
+                with part_executor(min(run.options.workers, len(subs))) as processes:
+                    return self._parallel(subs, sizes, run, processes)
             except (OSError, RuntimeError, AssertionError) as exc:  # e.g. inside a daemon process
                 log.warning("decompose: no worker processes (%s); solving in this process", exc)
         return self._sequential(subs, sizes, run)
@@ -400,47 +473,51 @@ class DecomposeBackend(Backend):
                 out.append(fallback(sub, None, term))
                 continue
             part_control = SolveControl(stop=stop, on_progress=tracker.hook(i))
-            sol = from_name(self.inner).solve(sub, replace(options, time_limit=limit), part_control)
+            inner = choose_backend(sub, run.settings.inner)
+            sol = inner.solve(sub, replace(options, time_limit=limit), part_control)
             sol = fallback(sub, sol, sol.termination)
             tracker.part_done(i, sol)
             out.append(sol)
         return out
 
-    def _parallel(self, subs: list[Problem], sizes: Ints, run: _Run) -> list[Solution]:
-        """The parts in worker processes, largest first, each with its proportional budget."""
+    def _parallel(
+        self, subs: list[Problem], sizes: Ints, run: _Run, executor: PartExecutor
+    ) -> list[Solution]:
+        """The parts on ``executor`` (local processes or a cluster), largest first, each with
+        its proportional budget over the executor's lanes."""
         options, control, deadline = run.options, run.control, run.deadline
-        ctx = _context()
-        stop_shared = ctx.Event()
-        messages = ctx.Queue()
         tracker = _Progress(control, subs, run.t0)
         available = max(deadline - time.time() - STARTUP_SECONDS, 0.01)
-        limits = budgets(sizes, available, options.workers)
+        limits = budgets(sizes, available, executor.lanes)
+        part_options = replace(options, workers=1, scheduler=None)
         tasks = [
-            Task(i, sub, self.inner, replace(options, time_limit=lim, workers=1), deadline)
+            Task(
+                i,
+                sub,
+                run.settings.inner,
+                replace(part_options, time_limit=lim),
+                deadline,
+                executor.channel,
+            )
             for i, (sub, lim) in enumerate(zip(subs, limits, strict=True))
         ]
+        log.info("decompose: %d parts on %s", len(tasks), executor.where)
         results: dict[int, Solution] = {}
-        workers = min(options.workers, len(tasks))
-        with cf.ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=ctx,
-            initializer=_init_worker,
-            initargs=(stop_shared, messages),
-        ) as pool:
-            futures = {pool.submit(solve_task, t): t.index for t in tasks}
-            pending = set(futures)
-            while pending:
-                done, pending = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
-                self._drain(messages, tracker)
-                for fut in done:
-                    i = futures[fut]
-                    results[i] = self._result_of(fut, subs[i])
-                    tracker.part_done(i, results[i])
-                late = time.time() > deadline + GRACE_SECONDS
-                if (control is not None and control.stop.is_set()) or late:
-                    stop_shared.set()
-        self._drain(messages, tracker)
-        messages.close()
+        futures = {executor.submit(solve_task, t): t.index for t in tasks}
+        pending = set(futures)
+        stopping = False
+        while pending:
+            done, pending = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
+            self._drain(executor, tracker)
+            for fut in done:
+                i = futures[fut]
+                results[i] = self._result_of(fut, subs[i])
+                tracker.part_done(i, results[i])
+            late = time.time() > deadline + GRACE_SECONDS
+            if not stopping and ((control is not None and control.stop.is_set()) or late):
+                executor.stop()
+                stopping = True
+        self._drain(executor, tracker)
         return self._retry_failed(subs, results, run)
 
     def _retry_failed(
@@ -463,12 +540,6 @@ class DecomposeBackend(Backend):
             return fallback(sub, None, Termination.ERROR)
 
     @staticmethod
-    def _drain(messages: Any, tracker: _Progress) -> None:
-        while True:
-            try:
-                index, progress = messages.get_nowait()
-            except queue.Empty:
-                return
-            except (OSError, ValueError, EOFError):
-                return
+    def _drain(executor: PartExecutor, tracker: _Progress) -> None:
+        for index, progress in executor.progress():
             tracker.part_progress(index, progress)

@@ -4,11 +4,17 @@ The plan is written in the format its suffix names (``plan.csv``, ``plan.parquet
 ``plan.xlsx``); every output path is checked before the solve starts (:mod:`rmalloc.outputs`).
 While the solver runs, a live line on the terminal shows the stage, the best plan so far, its
 bound and the time (:mod:`rmalloc.progress`); ``--quiet`` or a non-terminal stderr turns it off.
+
+``--scheduler tcp://host:8786`` solves on a Dask cluster: the bank is decomposed into its
+independent parts (provinces, or provinces joined by head-office RMs) and the parts are solved on
+the cluster's workers (:mod:`allocator.executors`); a backend named with ``--backend`` solves
+each part. A scheduler that does not answer is an error (exit 2), not a hang.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,12 +55,18 @@ def register(sub: Any) -> None:
         "--params",
         type=Path,
         help="solve parameters file (YAML/JSON/TOML: time_limit, seed, workers, backend, "
-        "staging, settings); the options below override it",
+        "staging, settings, scheduler); the options below override it",
     )
     p.add_argument("--time-limit", type=float, help="seconds (default 30)")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--workers", type=int, help="solver threads (default 2)")
     p.add_argument("--backend", help="auto, milp, cpsat, flow, lns, greedy, ... (default auto)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="solve the bank's independent parts on the Dask cluster of this scheduler "
+        "(tcp://host:8786); --backend then solves each part (default cpsat)",
+    )
     p.add_argument("--json", action="store_true", help="print the KPIs as JSON, not a table")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress)")
     p.set_defaults(func=run)
@@ -72,6 +84,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"rmalloc allocate: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if params.scheduler is not None and not getattr(args, "verbose", 0):
+        # Dask logs every connection at INFO through the root handler (its import sets the
+        # level, so import it first); -v shows them
+        import distributed  # noqa: F401
+
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     control = SolveControl()
     live = LiveProgress(params.time_limit, enabled=wanted(args.quiet), label="allocate")
     control.on_progress = live.update
@@ -118,6 +136,7 @@ def solve_params(args: argparse.Namespace) -> SolveParams:
         "seed": args.seed,
         "workers": args.workers,
         "backend": args.backend,
+        "scheduler": args.scheduler,
     }
     return params.replace(**{k: v for k, v in given.items() if v is not None})
 
