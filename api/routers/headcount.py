@@ -11,27 +11,25 @@ the audit of each row and the report; ``/report`` is the one-page HTML, ``/hires
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from allocator.io import csv_text_safe
-from api.auth import Principal
-from api.deps import AuditDep, DatasetsDep, JobsDep, Planner, PoliciesDep, SettingsDep, Viewer
-from api.errors import Conflict, Forbidden, NotFound
 from api.models import Job
 from api.routers import problems
+from api.routers.common import Submission, bank_wide, done
 from api.schemas import JobOut
 from api.schemas_workforce import HeadcountCreate, HeadcountResult
-from api.services.jobs import JobService
-from api.services.params import solve_params, time_limit_within
-from api.views import job_out
+from api.services.params import solve_params
 from api.workforce_jobs import WorkforceJob
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/headcount", tags=["headcount"])
+#: the done headcount job of the path's ``job_id``
+Done = Annotated[Job, Depends(done("headcount"))]
 
 #: the report page holds no script: styles inline, images inline, nothing else
 REPORT_HEADERS = {
@@ -39,25 +37,6 @@ REPORT_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-
-
-def bank_wide(principal: Principal) -> None:
-    """Workforce planning covers the whole bank: a key scoped to a branch may not run or read
-    it (403), as it would show staff and customers beyond the branch."""
-    if principal.branch_id:
-        raise Forbidden(
-            "workforce planning covers the whole bank: use a key that is not scoped to a branch"
-        )
-
-
-def finished(jobs: JobService, job_id: str, kind: str) -> Job:
-    """The done job ``job_id`` of ``kind`` (404 for another kind, 409 while not done)."""
-    job = jobs.require(job_id)
-    if job.kind != kind:
-        raise NotFound(f"job {job_id} is not a {kind} job")
-    if job.status != "done" or not job.result:
-        raise Conflict(f"job {job_id} is {job.status}: GET /v1/jobs/{job_id} for its progress")
-    return job
 
 
 def check_request(body: HeadcountCreate, policy: Any) -> None:
@@ -90,33 +69,14 @@ def check_request(body: HeadcountCreate, policy: Any) -> None:
     "report. GET `/v1/headcount/{id}` for the result once the job is done.",
     responses=problems(401, 403, 413, 422, 429),
 )
-def create_headcount(
-    response: Response,
-    body: HeadcountCreate,
-    principal: Planner,
-    settings: SettingsDep,
-    datasets: DatasetsDep,
-    jobs: JobsDep,
-    policies: PoliciesDep,
-    audit: AuditDep,
-) -> JobOut:
-    bank_wide(principal)
-    datasets.check_reference(body.dataset_id)
-    check_request(body, policies.load(body.policy))
-    time_limit = time_limit_within(
-        body.time_limit, default=settings.default_time_limit, maximum=settings.max_time_limit
-    )
-    params = solve_params({"time_limit": time_limit, "seed": body.seed})
-    job = jobs.submit(
-        WorkforceJob(params, policy=body.policy, job_kind="headcount", workforce=body.workforce()),
-        dataset_id=body.dataset_id,
-        max_queued=settings.max_queued,
-        created_by=principal.key_id,
-    )
-    audit.record(principal.key_id, "job.submit", "job", job.id, detail={"kind": job.kind})
-    log.info("headcount queued", extra={"job_id": job.id, "dataset_id": job.dataset_id})
-    response.headers["Location"] = f"/v1/headcount/{job.id}"
-    return job_out(job)
+def create_headcount(body: HeadcountCreate, submit: Submission) -> JobOut:
+    bank_wide(submit.principal)
+    submit.datasets.check_reference(body.dataset_id)
+    check_request(body, submit.policies.load(body.policy))
+    params = solve_params({"time_limit": submit.time_limit(body.time_limit), "seed": body.seed})
+    workforce = body.workforce()
+    work = WorkforceJob(params, policy=body.policy, job_kind="headcount", workforce=workforce)
+    return submit.queue(work, body.dataset_id, log, "headcount queued", router.prefix)
 
 
 @router.get(
@@ -125,9 +85,8 @@ def create_headcount(
     summary="A workforce plan",
     responses=problems(401, 403, 404, 409),
 )
-def get_headcount(job_id: str, principal: Viewer, jobs: JobsDep) -> HeadcountResult:
-    bank_wide(principal)
-    return HeadcountResult.model_validate(finished(jobs, job_id, "headcount").result)
+def get_headcount(job: Done) -> HeadcountResult:
+    return HeadcountResult.model_validate(job.result)
 
 
 @router.get(
@@ -136,9 +95,8 @@ def get_headcount(job_id: str, principal: Viewer, jobs: JobsDep) -> HeadcountRes
     summary="The one-page report (HTML)",
     responses=problems(401, 403, 404, 409),
 )
-def get_report(job_id: str, principal: Viewer, jobs: JobsDep) -> HTMLResponse:
-    bank_wide(principal)
-    result = finished(jobs, job_id, "headcount").result or {}
+def get_report(job: Done) -> HTMLResponse:
+    result = job.result or {}
     return HTMLResponse(str(result["report"]["html"]), headers=REPORT_HEADERS)
 
 
@@ -148,14 +106,13 @@ def get_report(job_id: str, principal: Viewer, jobs: JobsDep) -> HTMLResponse:
     summary="hires.csv (spreadsheet-safe)",
     responses=problems(401, 403, 404, 409),
 )
-def get_hires_csv(job_id: str, principal: Viewer, jobs: JobsDep) -> PlainTextResponse:
+def get_hires_csv(job: Done) -> PlainTextResponse:
     from scenarios.headcount import ACTION_COLUMNS
 
-    bank_wide(principal)
-    result = finished(jobs, job_id, "headcount").result or {}
+    result = job.result or {}
     table = pd.DataFrame(result.get("hires") or [], columns=list(ACTION_COLUMNS))
     return PlainTextResponse(
         csv_text_safe(table),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="hires-{job_id}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="hires-{job.id}.csv"'},
     )

@@ -8,23 +8,20 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import (
-    AuditDep,
-    DatasetsDep,
     JobsDep,
     Offset,
     Planner,
     PlansDep,
-    PoliciesDep,
     RecordLimit,
     ReviewsDep,
-    SettingsDep,
     Viewer,
 )
 from api.downloads import csv_attachment, csv_responses
 from api.errors import NotFound
 from api.routers import problems
+from api.routers.common import Submission
 from api.schemas import Explanation, JobCreate, JobList, JobOut, JobStatus, PlanOut
-from api.services.params import JobParams, time_limit_within
+from api.services.params import JobParams
 from api.views import job_out
 
 log = logging.getLogger(__name__)
@@ -38,35 +35,13 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
     summary="Queue a solve",
     responses=problems(401, 403, 413, 422, 429),
 )
-def create_job(
-    response: Response,
-    body: JobCreate,
-    principal: Planner,
-    settings: SettingsDep,
-    datasets: DatasetsDep,
-    jobs: JobsDep,
-    policies: PoliciesDep,
-    audit: AuditDep,
-) -> JobOut:
-    datasets.check_reference(body.dataset_id)
-    time_limit = time_limit_within(
-        body.time_limit, default=settings.default_time_limit, maximum=settings.max_time_limit
-    )
-    policies.load(body.policy)  # PolicyError -> 422, before the job is queued
-    params = body.solve_params(time_limit=time_limit)  # a bad value -> 422 naming the field
-    job = jobs.submit(
-        JobParams(params, policy=body.policy),
-        dataset_id=body.dataset_id,
-        max_queued=settings.max_queued,
-        created_by=principal.key_id,
-    )
-    audit.record(principal.key_id, "job.submit", "job", job.id, detail={"kind": job.kind})
-    log.info(
-        "job queued",
-        extra={"job_id": job.id, "dataset_id": job.dataset_id, "key_id": principal.key_id},
-    )
-    response.headers["Location"] = f"/v1/jobs/{job.id}"
-    return job_out(job)
+def create_job(body: JobCreate, submit: Submission) -> JobOut:
+    submit.datasets.check_reference(body.dataset_id)
+    limit = submit.time_limit(body.time_limit)
+    submit.policies.load(body.policy)  # PolicyError -> 422, before the job is queued
+    params = body.solve_params(time_limit=limit)  # a bad value -> 422 naming the field
+    work = JobParams(params, policy=body.policy)
+    return submit.queue(work, body.dataset_id, log, "job queued", log_key=True)
 
 
 @router.get("", response_model=JobList, responses=problems(401, 403, 422))

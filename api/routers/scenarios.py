@@ -5,16 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from allocator.policy import Policy
-from api.deps import DatasetsDep, JobsDep, Planner, PoliciesDep, SettingsDep
 from api.errors import NotImplementedYet, Unprocessable
 from api.routers import problems
+from api.routers.common import Submission, applied_spec
 from api.schemas import JobOut, ScenarioCreate
 from api.services.datasets import DatasetService
-from api.services.params import JobParams, time_limit_within
-from api.views import job_out
+from api.services.params import JobParams
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
@@ -50,12 +49,7 @@ def _check_spec(
             field="spec.salaries",
         )
     parsed = load_spec({**spec, "baseline": "sample"})  # InputError -> 422 with every issue
-    from scenarios.edits import apply_edits
-
-    apply_edits(datasets.load_instance(dataset_id, policy), policy, parsed.edits, seed=parsed.seed)
-    out = parsed.to_dict()
-    out.pop("baseline", None)
-    return out
+    return applied_spec(parsed, datasets, dataset_id, policy)
 
 
 @router.post(
@@ -69,30 +63,11 @@ def _check_spec(
     "stored as a dataset whose `parent_id` is this one.",
     responses=problems(401, 403, 413, 422, 429, 501),
 )
-def create_scenario(
-    response: Response,
-    body: ScenarioCreate,
-    principal: Planner,
-    settings: SettingsDep,
-    datasets: DatasetsDep,
-    jobs: JobsDep,
-    policies: PoliciesDep,
-) -> JobOut:
-    datasets.check_reference(body.dataset_id)
-    policy = policies.load(body.policy)
-    spec = _check_spec(body.spec, datasets, body.dataset_id, policy)
-    time_limit = time_limit_within(
-        body.time_limit or spec.get("time_limit"),
-        default=settings.default_time_limit,
-        maximum=settings.max_time_limit,
-    )
-    params = body.solve_params(time_limit=time_limit, spec_seed=int(spec.get("seed") or 0))
-    job = jobs.submit(
-        JobParams(params, policy=body.policy, spec=spec, seed_from_spec=body.seed is None),
-        dataset_id=body.dataset_id,
-        max_queued=settings.max_queued,
-        created_by=principal.key_id,
-    )
-    log.info("scenario queued", extra={"job_id": job.id, "dataset_id": job.dataset_id})
-    response.headers["Location"] = f"/v1/jobs/{job.id}"
-    return job_out(job)
+def create_scenario(body: ScenarioCreate, submit: Submission) -> JobOut:
+    submit.datasets.check_reference(body.dataset_id)
+    policy = submit.policies.load(body.policy)
+    spec = _check_spec(body.spec, submit.datasets, body.dataset_id, policy)
+    limit = submit.time_limit(body.time_limit or spec.get("time_limit"))
+    params = body.solve_params(time_limit=limit, spec_seed=int(spec.get("seed") or 0))
+    work = JobParams(params, policy=body.policy, spec=spec, seed_from_spec=body.seed is None)
+    return submit.queue(work, body.dataset_id, log, "scenario queued", audited=False)

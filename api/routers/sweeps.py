@@ -9,20 +9,19 @@ scenario metrics: coverage by tier, headcount, cost) and the coverage chart as P
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends
 
 from allocator.policy import Policy
-from api.deps import AuditDep, DatasetsDep, JobsDep, Planner, PoliciesDep, SettingsDep, Viewer
 from api.errors import Unprocessable
+from api.models import Job
 from api.routers import problems
-from api.routers.headcount import bank_wide, finished
+from api.routers.common import Submission, applied_spec, bank_wide, done
 from api.schemas import JobOut
 from api.schemas_workforce import SweepCreate, SweepResult
 from api.services.datasets import DatasetService
-from api.services.params import solve_params, time_limit_within
-from api.views import job_out
+from api.services.params import solve_params
 from api.workforce_jobs import WorkforceJob
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,6 @@ def check_sweep_spec(
     api.errors.Unprocessable, allocator.errors.InputError
         A 422 naming the field, or listing every problem of the spec.
     """
-    from scenarios.edits import apply_edits
     from scenarios.spec import load_spec
 
     if "baseline" in spec:
@@ -60,10 +58,7 @@ def check_sweep_spec(
         raise Unprocessable(
             f"the grid has {points} points; at most {MAX_POINTS}", field="spec.sweep"
         )
-    apply_edits(datasets.load_instance(dataset_id, policy), policy, parsed.edits, seed=parsed.seed)
-    out = parsed.to_dict()
-    out.pop("baseline", None)
-    return out
+    return applied_spec(parsed, datasets, dataset_id, policy)
 
 
 @router.post(
@@ -76,36 +71,16 @@ def check_sweep_spec(
     "the coverage chart once the job is done.",
     responses=problems(401, 403, 413, 422, 429),
 )
-def create_sweep(
-    response: Response,
-    body: SweepCreate,
-    principal: Planner,
-    settings: SettingsDep,
-    datasets: DatasetsDep,
-    jobs: JobsDep,
-    policies: PoliciesDep,
-    audit: AuditDep,
-) -> JobOut:
-    bank_wide(principal)
-    datasets.check_reference(body.dataset_id)
-    spec = check_sweep_spec(body.spec, datasets, body.dataset_id, policies.load(body.policy))
-    time_limit = time_limit_within(
-        body.time_limit or spec.get("time_limit"),
-        default=settings.default_time_limit,
-        maximum=settings.max_time_limit,
-    )
+def create_sweep(body: SweepCreate, submit: Submission) -> JobOut:
+    bank_wide(submit.principal)
+    submit.datasets.check_reference(body.dataset_id)
+    policy = submit.policies.load(body.policy)
+    spec = check_sweep_spec(body.spec, submit.datasets, body.dataset_id, policy)
+    limit = submit.time_limit(body.time_limit or spec.get("time_limit"))
     seed = body.seed if body.seed is not None else int(spec.get("seed") or 0)
-    params = solve_params({"time_limit": time_limit, "seed": seed})
-    job = jobs.submit(
-        WorkforceJob(params, policy=body.policy, spec=spec, job_kind="sweep"),
-        dataset_id=body.dataset_id,
-        max_queued=settings.max_queued,
-        created_by=principal.key_id,
-    )
-    audit.record(principal.key_id, "job.submit", "job", job.id, detail={"kind": job.kind})
-    log.info("sweep queued", extra={"job_id": job.id, "dataset_id": job.dataset_id})
-    response.headers["Location"] = f"/v1/sweeps/{job.id}"
-    return job_out(job)
+    params = solve_params({"time_limit": limit, "seed": seed})
+    work = WorkforceJob(params, policy=body.policy, spec=spec, job_kind="sweep")
+    return submit.queue(work, body.dataset_id, log, "sweep queued", router.prefix)
 
 
 @router.get(
@@ -114,6 +89,5 @@ def create_sweep(
     summary="A sweep's table and chart",
     responses=problems(401, 403, 404, 409),
 )
-def get_sweep(job_id: str, principal: Viewer, jobs: JobsDep) -> SweepResult:
-    bank_wide(principal)
-    return SweepResult.model_validate(finished(jobs, job_id, "sweep").result)
+def get_sweep(job: Annotated[Job, Depends(done("sweep"))]) -> SweepResult:
+    return SweepResult.model_validate(job.result)

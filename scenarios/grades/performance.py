@@ -14,18 +14,11 @@ from collections.abc import Collection, Sequence
 import pandas as pd
 
 from allocator.contract import POSITIONS, RM_LINES
+from scenarios.grades.policy import METRICS
 from scenarios.inputs import Source, TableCheck
 
 #: rm_performance.csv, in order
-PERFORMANCE_COLUMNS: tuple[str, ...] = (
-    "rm_id",
-    "deposits_avg",
-    "loans_avg",
-    "new_deposits_avg",
-    "intl_settlement_usd",
-    "contribution_score",
-    "quality_score",
-)
+PERFORMANCE_COLUMNS: tuple[str, ...] = ("rm_id", *METRICS)  # the measures a threshold tests
 #: the RM columns the review reads
 REVIEW_RM_COLUMNS: tuple[str, ...] = ("rm_id", "line", "grade", "active", "position")
 TRUE, FALSE = ("true", "1", "yes", "y", "t"), ("false", "0", "no", "n", "f")

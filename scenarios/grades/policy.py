@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from importlib import resources
-from pathlib import Path
 from typing import Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from allocator.errors import InputError, InputIssue
-from allocator.policy import deep_merge
+from scenarios.shipped import load_shipped
 
 #: the measures of rm_performance.csv a threshold may test
 Metric = Literal[
@@ -98,19 +94,4 @@ def load_review_policy(
     allocator.errors.InputError
         When the merged policy does not validate (named after the file, if one was given).
     """
-    if isinstance(source, ReviewPolicy):
-        return source
-    text = resources.files("scenarios").joinpath(DEFAULT_REVIEW).read_text("utf-8")
-    data = yaml.safe_load(text)
-    if source is not None:
-        override = (
-            source
-            if isinstance(source, Mapping)
-            else yaml.safe_load(Path(source).read_text("utf-8")) or {}
-        )
-        data = deep_merge(data, override)
-    try:
-        return ReviewPolicy.model_validate(data)
-    except ValueError as exc:
-        where = "grade review" if source is None or isinstance(source, Mapping) else str(source)
-        raise InputError([InputIssue(where, None, None, None, str(exc))]) from exc
+    return load_shipped(ReviewPolicy, DEFAULT_REVIEW, source, "grade review")

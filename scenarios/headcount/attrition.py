@@ -11,21 +11,18 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance
-from allocator.policy import Policy, deep_merge
+from allocator.policy import Policy
 from allocator.rules import assign_tiers
 from scenarios.edits import grow_customers, remove_rms
 from scenarios.headcount.bank import active_rms
+from scenarios.shipped import load_shipped
 
 #: where the shipped defaults live (package data of ``scenarios``)
 DEFAULT_HORIZON = "data/horizon.yaml"
@@ -68,21 +65,7 @@ def load_horizon(
     allocator.errors.InputError
         When the merged horizon does not validate.
     """
-    if isinstance(source, Horizon):
-        return source
-    data = yaml.safe_load(resources.files("scenarios").joinpath(DEFAULT_HORIZON).read_text("utf-8"))
-    if source is not None:
-        override = (
-            source
-            if isinstance(source, Mapping)
-            else yaml.safe_load(Path(source).read_text("utf-8")) or {}
-        )
-        data = deep_merge(data, override)
-    try:
-        return Horizon.model_validate(data)
-    except ValueError as exc:
-        where = "horizon" if source is None or isinstance(source, Mapping) else str(source)
-        raise InputError([InputIssue(where, None, None, None, str(exc))]) from exc
+    return load_shipped(Horizon, DEFAULT_HORIZON, source, "horizon")
 
 
 def book_values(instance: Instance, policy: Policy) -> pd.Series:

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from importlib import resources
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from allocator.contract import Line
-from allocator.errors import InputError, InputIssue
-from allocator.policy import deep_merge
 from scenarios.headcount.rules import StaffRole
+from scenarios.shipped import load_shipped
 
 #: where the shipped defaults live (package data of ``scenarios``)
 DEFAULT_LEVERS = "data/levers.yaml"
@@ -107,19 +103,4 @@ def load_levers(
     allocator.errors.InputError
         When the merged levers do not validate (named after the file, if one was given).
     """
-    if isinstance(source, Levers):
-        return source
-    text = resources.files("scenarios").joinpath(DEFAULT_LEVERS).read_text("utf-8")
-    data = yaml.safe_load(text)
-    if source is not None:
-        override = (
-            source
-            if isinstance(source, Mapping)
-            else yaml.safe_load(Path(source).read_text("utf-8")) or {}
-        )
-        data = deep_merge(data, override)
-    try:
-        return Levers.model_validate(data)
-    except ValueError as exc:
-        where = "levers" if source is None or isinstance(source, Mapping) else str(source)
-        raise InputError([InputIssue(where, None, None, None, str(exc))]) from exc
+    return load_shipped(Levers, DEFAULT_LEVERS, source, "levers")

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from allocator.contract import Line, certification_list
 from allocator.errors import InputError, InputIssue
-from allocator.policy import deep_merge
+from scenarios.shipped import load_shipped
 
 #: the staffing rules, by the names ``enforce`` (and ``rmalloc headcount --enforce``) takes
 RULE_NAMES: tuple[str, ...] = (
@@ -124,18 +122,7 @@ def load_rules(
     allocator.errors.InputError
         When the merged rules do not validate (named after the file, if one was given).
     """
-    if isinstance(source, StaffingRules):
-        return source
-    text = resources.files("scenarios").joinpath(DEFAULT_RULES).read_text("utf-8")
-    data = yaml.safe_load(text)
-    if source is not None:
-        override = source if isinstance(source, Mapping) else _read_rules(Path(source))
-        data = deep_merge(data, override)
-    try:
-        return StaffingRules.model_validate(data)
-    except ValueError as exc:
-        where = "staffing rules" if source is None or isinstance(source, Mapping) else str(source)
-        raise InputError([InputIssue(where, None, None, None, str(exc))]) from exc
+    return load_shipped(StaffingRules, DEFAULT_RULES, source, "staffing rules", read=_read_rules)
 
 
 def enforced_rules(enforce: Iterable[str]) -> frozenset[str]:

@@ -12,24 +12,17 @@ Read like every input: every problem at once, each naming file, row, column and 
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
 from allocator.contract import UNITS, certification_list
+from scenarios.headcount.rules import StaffRole
 from scenarios.inputs import Source, TableCheck
 
 #: the roles of staff.csv (contract v1.1)
-ROLES: tuple[str, ...] = (
-    "rm",
-    "marketing_manager",
-    "wealth_manager",
-    "lobby_manager",
-    "assistant_post",
-    "counter",
-    "back_office",
-    "other",
-)
+ROLES: tuple[str, ...] = get_args(StaffRole)  # the roles a staffing rule may count
 #: columns of the normalised staff table; ``includes_rms`` marks an older-form row, whose count
 #: is the branch's whole headcount with its RMs in it
 STAFF_COLUMNS: tuple[str, ...] = (

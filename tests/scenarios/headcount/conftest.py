@@ -12,7 +12,8 @@ import pytest
 from allocator.instance import Instance
 from allocator.validation import load_instance
 from scenarios.compare import load_salaries
-from scenarios.headcount import StaffingRules, load_rules
+from scenarios.headcount import StaffingRules, load_rules, load_staff
+from scenarios.headcount.roster import Roster, build_roster
 
 
 def build_tiny_bank(n_high: int, vip_capacity: float) -> Instance:
@@ -89,3 +90,10 @@ def small_staff() -> pd.DataFrame:
     return pd.DataFrame(
         SMALL_STAFF, columns=["branch_id", "unit", "role", "count", "certifications"]
     )
+
+
+@pytest.fixture
+def roster(small_bank: Instance, small_staff: pd.DataFrame, rules: StaffingRules) -> Roster:
+    """The small named bank's roster: its RMs and :data:`SMALL_STAFF` under the shipped rules,
+    the starting point of most catalogue and effect tests."""
+    return build_roster(small_bank, load_staff(small_staff), rules)

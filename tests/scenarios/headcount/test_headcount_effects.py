@@ -9,19 +9,17 @@ from allocator.policy import Policy
 from scenarios.headcount.effects import decision_effects
 from scenarios.headcount.levers import load_levers
 from scenarios.headcount.options import build_catalogue
-from scenarios.headcount.roster import build_roster
+from scenarios.headcount.roster import Roster
 from scenarios.headcount.rules import RULE_NAMES, StaffingRules
-from scenarios.headcount.staff import load_staff
 
 
 def test_each_kind(
     small_bank: Instance,
-    small_staff: pd.DataFrame,
+    roster: Roster,
     policy: Policy,
     rules: StaffingRules,
     salaries: pd.DataFrame,
 ) -> None:
-    roster = build_roster(small_bank, load_staff(small_staff), rules)
     cat = build_catalogue(
         small_bank, policy, rules, load_levers(), roster, salaries, set(RULE_NAMES)
     )

@@ -15,9 +15,8 @@ from scenarios.headcount.lever_options import (
 )
 from scenarios.headcount.levers import load_levers
 from scenarios.headcount.options import build_catalogue, rm_groups
-from scenarios.headcount.roster import build_roster
+from scenarios.headcount.roster import Roster
 from scenarios.headcount.rules import StaffingRules
-from scenarios.headcount.staff import load_staff
 
 
 def test_rm_groups(small_bank: Instance) -> None:
@@ -29,12 +28,11 @@ def test_rm_groups(small_bank: Instance) -> None:
 
 def test_staff_hires_only_for_enforced_rules(
     small_bank: Instance,
-    small_staff: pd.DataFrame,
+    roster: Roster,
     policy: Policy,
     rules: StaffingRules,
     salaries: pd.DataFrame,
 ) -> None:
-    roster = build_roster(small_bank, load_staff(small_staff), rules)
     plain = build_catalogue(small_bank, policy, rules, load_levers(), roster, salaries, set())
     assert not (plain.decisions["kind"] == "hire_staff").any()
     lobby = build_catalogue(
@@ -46,12 +44,11 @@ def test_staff_hires_only_for_enforced_rules(
 
 def test_redeploy_is_capped_by_the_share(
     small_bank: Instance,
-    small_staff: pd.DataFrame,
+    roster: Roster,
     policy: Policy,
     rules: StaffingRules,
     salaries: pd.DataFrame,
 ) -> None:
-    roster = build_roster(small_bank, load_staff(small_staff), rules)
     rows, pools = redeploy_options(
         small_bank, policy, rules, load_levers(), roster, salaries, set()
     )
