@@ -144,6 +144,19 @@ class Problem:
         )
         return np.where(found, pos_clipped, -1).astype(np.int64)
 
+    @property
+    def weights_per_customer(self) -> bool:
+        """Whether every customer's workload is the same on all its pairs: then the capacity
+        core's LP is a transportation problem (the ``flow`` backend's premise)."""
+        if self.n_pairs == 0:
+            return True
+        ptr = self.customer_ptr
+        starts = ptr[:-1][np.diff(ptr) > 0]
+        # per customer min == max, two passes without a pair-sized temporary
+        low = np.minimum.reduceat(self.pair_weight, starts)
+        high = np.maximum.reduceat(self.pair_weight, starts)
+        return bool(np.array_equal(low, high))
+
     def replace(self, **changes: object) -> Problem:
         """A copy with some fields changed (derived caches are dropped)."""
         changes.setdefault("_cache", {})

@@ -3,7 +3,9 @@
 Each is a thin adapter: a formulation (:mod:`allocator.formulations`), an engine
 (:mod:`allocator.engines`) and the stage loop (:mod:`allocator.staging`), or an algorithm package
 (:mod:`allocator.flow`, :mod:`allocator.lns`, :mod:`allocator.heuristics`). No backend imports
-another backend. ``auto`` picks one by size (:func:`choose_backend`).
+another backend. ``auto`` (:mod:`allocator.backends.auto`) solves with the one the size calls for
+-- after ``flow`` as the incumbent when that is an exact one -- reaching them only through the
+registry (:func:`from_name`, :func:`~allocator.backends.registry.pick_backend`).
 """
 
 from __future__ import annotations

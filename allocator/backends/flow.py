@@ -44,15 +44,9 @@ log = logging.getLogger(__name__)
 
 
 def customer_weights_constant(problem: Problem) -> bool:
-    """Whether every customer's workload is the same on all its pairs (the flow's premise)."""
-    if problem.n_pairs == 0:
-        return True
-    ptr = problem.customer_ptr
-    starts = ptr[:-1][np.diff(ptr) > 0]
-    # per customer min == max, two passes without a pair-sized temporary
-    low = np.minimum.reduceat(problem.pair_weight, starts)
-    high = np.maximum.reduceat(problem.pair_weight, starts)
-    return bool(np.array_equal(low, high))
+    """Whether every customer's workload is the same on all its pairs (the flow's premise;
+    :attr:`Problem.weights_per_customer`)."""
+    return problem.weights_per_customer
 
 
 @register

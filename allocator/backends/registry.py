@@ -8,8 +8,8 @@ from allocator.backends.base import Backend, registry
 from allocator.problem import Problem
 
 #: the built-in backends, by module under ``allocator.backends``
-BUILTIN = ("greedy", "cpsat", "milp", "flow", "decompose", "lns")
-#: the backends ``auto`` tries, in order (each up to its ``max_pairs``)
+BUILTIN = ("greedy", "cpsat", "milp", "flow", "decompose", "lns", "auto")
+#: the backends ``auto`` picks from, in order (each up to its ``max_pairs``)
 AUTO_ORDER = ("milp", "cpsat", "flow")
 
 
@@ -47,7 +47,17 @@ def from_name(name: str) -> Backend:
 
 
 def choose_backend(problem: Problem, name: str = "auto") -> Backend:
-    """The backend to use: ``name`` itself, or for ``auto`` the first available backend of
+    """The backend to use: ``name`` itself; ``auto`` is the meta-backend of
+    :mod:`allocator.backends.auto`, which solves with :func:`pick_backend`'s choice and, where
+    that is an exact backend, runs ``flow`` first as the incumbent it never returns worse than.
+    """
+    if name != "auto" or "auto" not in registered():
+        return from_name(name) if name != "auto" else pick_backend(problem)
+    return from_name("auto")
+
+
+def pick_backend(problem: Problem) -> Backend:
+    """The backend the problem's size calls for: the first available backend of
     :data:`AUTO_ORDER` whose ``max_pairs`` takes the problem, falling back to the one built for
     the largest size.
 
@@ -59,8 +69,6 @@ def choose_backend(problem: Problem, name: str = "auto") -> Backend:
     minute, and it takes province scale (10^6 customers in under 20 s). CP-SAT is the exact
     fallback where highspy is missing. ``decompose`` and ``lns`` are chosen by name.
     """
-    if name != "auto":
-        return from_name(name)
     available = {n: c for n, c in registered().items() if c.is_available()}
     for candidate in AUTO_ORDER:
         cls = available.get(candidate)

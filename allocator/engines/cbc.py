@@ -69,12 +69,17 @@ class CbcEngine(MipEngine):
         self.pulp = pulp
         self.lp = pulp.LpProblem("rm_allocation", pulp.LpMinimize)
         is_int = model.integer
+        # a class of interchangeable customers counts up to its size: an integer, not a binary
+        # (PuLP's binary would force its bounds to 0..1)
+        binary = is_int & (model.col_upper <= 1)
         self.cols = [
             self.lp.add_variable(
                 f"c{j}",
                 lowBound=float(model.col_lower[j]),
                 upBound=None if math.isinf(model.col_upper[j]) else float(model.col_upper[j]),
-                cat=pulp.LpBinary if is_int[j] else pulp.LpContinuous,
+                cat=pulp.LpBinary
+                if binary[j]
+                else (pulp.LpInteger if is_int[j] else pulp.LpContinuous),
             )
             for j in range(model.n_cols)
         ]

@@ -212,7 +212,7 @@ class MilpStageEngine:
         if res.values is None:
             return None
         model = self.model
-        cand = model.assignment(res.values)
+        cand = model.assignment(res.values, reference=best)  # members keep the start's RM
         bad = model.problem.violations(cand)
         if bad:
             log.warning("%s: solver answer rounds to an invalid assignment: %s", self.name, bad)

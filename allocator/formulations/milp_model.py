@@ -3,7 +3,10 @@
 Model (columns ``[x | y | d | u]``, rows as one sparse matrix built with NumPy, no per-pair Python
 loop):
 
-- ``x[p]`` binary per eligible pair; per customer ``sum x <= 1`` (``= 1`` when required);
+- ``x[k, r]`` per class ``k`` of interchangeable customers and eligible RM ``r``: how many of the
+  class go to ``r`` (:mod:`allocator.formulations.classes`; a class of one is a binary per
+  pair, and without aggregation every customer is alone); per class ``sum x <= size`` (``=``
+  when required);
 - capacity: ``sum(weight[p] * x[p]) <= capacity[r]``, written only where it can bind;
 - groups: ``y[g, r]`` binary per (group, RM) that has a pair; ``x[p] <= y[g, r]`` for the group's
   pairs (the disaggregated link: a tighter LP than ``sum x <= n * y``) and ``sum_r y[g, r] <= 1``;
@@ -35,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from allocator.formulations.classes import Classes, build_classes
 from allocator.problem import Problem, trivial_bound
 
 Floats = npt.NDArray[np.float64]
@@ -126,6 +130,10 @@ class MilpModel:
     ----------
     problem : Problem
         What the model encodes.
+    classes : Classes
+        The ``x`` columns: one per (class of interchangeable customers, RM), counting how many
+        of the class go there (:mod:`allocator.formulations.classes`; without aggregation one
+        binary per pair).
     col_lower, col_upper : numpy.ndarray of float64
         Column bounds; ``integer`` marks the binaries.
     rows : Rows
@@ -148,6 +156,7 @@ class MilpModel:
     """
 
     problem: Problem
+    classes: Classes
     col_lower: Floats
     col_upper: Floats
     integer: npt.NDArray[np.bool_]
@@ -192,19 +201,20 @@ class MilpModel:
         ``balance``.
         """
         cost = np.zeros(self.n_cols)
-        p = self.problem
-        cur = p.current[p.pair_customer]
+        cl = self.classes
+        nx, value, rm = cl.n_cols, cl.col_value, cl.col_rm
+        cur = self.problem.current[cl.col_customer]
         if step == "cover_value":
-            cost[: p.n_pairs] = p.pair_value
+            cost[:nx] = value
             if self.tie_break:  # value / g * (K + 1) - moved: cover first, moves exactly next
-                moved = (cur >= 0) & (p.pair_rm != cur)
-                cost[: p.n_pairs] = p.pair_value // self.value_gcd * (self.keepable + 1) - moved
+                moved = (cur >= 0) & (rm != cur)
+                cost[:nx] = value // self.value_gcd * (self.keepable + 1) - moved
             return cost, True
         if step == "moves":
-            cost[: p.n_pairs] = (cur >= 0) & (p.pair_rm != cur)
+            cost[:nx] = (cur >= 0) & (rm != cur)
             return cost, False
         if step == "dropped":  # dropped - keepable = -(keepable customers with an RM)
-            cost[: p.n_pairs] = -(cur >= 0).astype(np.float64)
+            cost[:nx] = -(cur >= 0).astype(np.float64)
             return cost, False
         if step == "balance":
             cost[self.u_col] = 1.0
@@ -232,8 +242,7 @@ class MilpModel:
         a = np.asarray(assignment, dtype=np.int64)
         out = np.zeros(self.n_cols)
         assigned = np.flatnonzero(a >= 0)
-        idx = p.pair_index(assigned, a[assigned])
-        out[idx[idx >= 0]] = 1.0
+        out[: self.classes.n_cols] = self.classes.counts(a)
         members = assigned[p.group[assigned] >= 0]
         if members.size and self.y_key.size:
             key = p.group[members].astype(np.int64) * p.n_rms + a[members]
@@ -248,13 +257,13 @@ class MilpModel:
         out[self.u_col] = p.max_utilisation(a)
         return out
 
-    def assignment(self, values: npt.ArrayLike) -> Ints:
-        """The assignment a column vector encodes (``x > 0.5``)."""
-        p = self.problem
-        x = np.asarray(values, dtype=np.float64)[: p.n_pairs] > 0.5
-        out = np.full(p.n_customers, -1, dtype=np.int64)
-        out[p.pair_customer[x]] = p.pair_rm[x]
-        return out
+    def assignment(self, values: npt.ArrayLike, reference: npt.ArrayLike | None = None) -> Ints:
+        """The assignment a column vector encodes: the ``x`` counts (rounded) spread over each
+        class's members, who keep their RM in ``reference`` (default: the problem's hint) where
+        the counts allow (:meth:`Classes.disaggregate`)."""
+        x = np.asarray(values, dtype=np.float64)[: self.classes.n_cols]
+        ref = self.problem.hint if reference is None else reference
+        return self.classes.disaggregate(x, ref)
 
     def fix_row(self, step: str, value: float) -> Rows:
         """The row keeping ``step`` at its best value (integral: a half keeps it exact)."""
@@ -266,34 +275,38 @@ class MilpModel:
         return Rows.from_coo(np.zeros(cols.size), cols, cost[cols], [lower], [upper])
 
 
-def build_model(problem: Problem) -> MilpModel:
-    """The MILP of ``problem`` (see the module docstring), vectorised over pairs."""
+def build_model(problem: Problem, aggregate: bool = True) -> MilpModel:
+    """The MILP of ``problem`` (see the module docstring), vectorised over pairs.
+
+    With ``aggregate``, interchangeable customers share one integer column per RM
+    (:mod:`allocator.formulations.classes`): the same optimum, far less symmetry to branch on.
+    """
     keepable = int((problem.current >= 0).sum())
     gcd = int(np.gcd.reduce(np.abs(problem.pair_value))) if problem.n_pairs else 1
     gcd = max(gcd, 1)
-    n_pairs = problem.n_pairs
-    y_key, y_rows = _group_rows(problem, n_pairs)
-    y_start = n_pairs
+    cl = build_classes(problem, aggregate)
+    y_start = cl.n_cols
+    y_key, y_rows = _group_rows(cl, y_start)
     d_start = y_start + y_key.size
-    d_rm, o_key, d_rows = _one_to_one_rows(problem, y_key, y_start, d_start)
+    d_rm, o_key, d_rows = _one_to_one_rows(cl, y_key, y_start, d_start)
     o_start = d_start + d_rm.size
     u_col = o_start + o_key.size
     n_cols = u_col + 1
     counts = np.diff(problem.customer_ptr)
-    rows = Rows.stack(
-        [_customer_rows(problem), _capacity_rows(problem), y_rows, d_rows, _move_cap_rows(problem)]
-    )
+    rows = Rows.stack([_customer_rows(cl), _capacity_rows(cl), y_rows, d_rows, _move_cap_rows(cl)])
     integer = np.ones(n_cols, dtype=bool)
     integer[u_col] = False
     upper = np.ones(n_cols)
+    upper[: cl.n_cols] = cl.col_size
     upper[u_col] = INF
     return MilpModel(
         problem=problem,
+        classes=cl,
         col_lower=np.zeros(n_cols),
         col_upper=upper,
         integer=integer,
         rows=rows,
-        balance_rows=_balance_rows(problem, u_col),
+        balance_rows=_balance_rows(cl, u_col),
         y_key=y_key,
         y_start=y_start,
         d_rm=d_rm,
@@ -330,17 +343,18 @@ def _tie_break(p: Problem, keepable: int, gcd: int) -> bool:
     return float(top.sum()) / gcd * (keepable + 1) + keepable <= TIE_BREAK_MAX
 
 
-def _customer_rows(p: Problem) -> Rows:
-    """At most one RM per customer, exactly one when required (single-pair optional customers
-    need no row: the column bound says it)."""
-    counts = np.diff(p.customer_ptr)
-    need = (counts >= 2) | (p.required & (counts >= 1))
-    cust = np.flatnonzero(need)
-    rank = np.full(p.n_customers, -1, dtype=np.int64)
-    rank[cust] = np.arange(cust.size)
-    q = np.flatnonzero(need[p.pair_customer])
-    lower = np.where(p.required[cust], 1.0, -INF)
-    return Rows.from_coo(rank[p.pair_customer[q]], q, np.ones(q.size), lower, 1.0)
+def _customer_rows(cl: Classes) -> Rows:
+    """At most one RM per customer -- for a class, at most its size placed -- and exactly that
+    when required (single-column optional classes need no row: the column bound says it)."""
+    p = cl.problem
+    counts = np.bincount(cl.col_class, minlength=cl.n_classes)
+    required = p.required[cl.rep]
+    need = (counts >= 2) | (required & (counts >= 1))
+    rank = _rm_rank(need)
+    q = np.flatnonzero(need[cl.col_class])
+    size = cl.size[need].astype(np.float64)
+    lower = np.where(required[need], size, -INF)
+    return Rows.from_coo(rank[cl.col_class[q]], q, np.ones(q.size), lower, size)
 
 
 def _rm_rank(mask: npt.NDArray[np.bool_]) -> Ints:
@@ -349,23 +363,28 @@ def _rm_rank(mask: npt.NDArray[np.bool_]) -> Ints:
     return rank
 
 
-def _capacity_rows(p: Problem) -> Rows:
+def _capacity_rows(cl: Classes) -> Rows:
     """Capacity rows, only for RMs whose eligible workload exceeds their capacity."""
-    total = np.bincount(p.pair_rm, weights=p.pair_weight, minlength=p.n_rms)
+    p = cl.problem
+    rm, weight = cl.col_rm, cl.col_weight
+    total = np.bincount(rm, weights=weight * cl.col_size, minlength=p.n_rms)
     binding = total > p.capacity
     rank = _rm_rank(binding)
-    q = np.flatnonzero(binding[p.pair_rm])
+    q = np.flatnonzero(binding[rm])
     upper = p.capacity[binding].astype(np.float64)
-    return Rows.from_coo(rank[p.pair_rm[q]], q, p.pair_weight[q], np.full(upper.size, -INF), upper)
+    return Rows.from_coo(rank[rm[q]], q, weight[q], np.full(upper.size, -INF), upper)
 
 
-def _group_rows(p: Problem, y_start: int) -> tuple[Ints, Rows]:
-    """``y[g, r]`` keys, links ``x <= y`` and one RM per group."""
-    pair_group = p.group[p.pair_customer].astype(np.int64)
+def _group_rows(cl: Classes, y_start: int) -> tuple[Ints, Rows]:
+    """``y[g, r]`` keys, links ``x <= y`` and one RM per group (group members are never
+    aggregated: their columns are binaries)."""
+    p = cl.problem
+    col_rm = cl.col_rm
+    pair_group = p.group[cl.col_customer].astype(np.int64)
     q = np.flatnonzero(pair_group >= 0)
     if q.size == 0:
         return np.zeros(0, dtype=np.int64), Rows.empty()
-    keys, inv = np.unique(pair_group[q] * p.n_rms + p.pair_rm[q], return_inverse=True)
+    keys, inv = np.unique(pair_group[q] * p.n_rms + col_rm[q], return_inverse=True)
     link = Rows.from_coo(
         np.repeat(np.arange(q.size), 2),
         np.column_stack([q, y_start + inv]).ravel(),
@@ -384,8 +403,20 @@ def _group_rows(p: Problem, y_start: int) -> tuple[Ints, Rows]:
     return keys, Rows.stack([link, one])
 
 
+def _pair_rows(a: Ints, b: Ints, coef_b: npt.ArrayLike, upper: npt.ArrayLike) -> Rows:
+    """One row per (a[i], b[i]): ``col a + coef_b[i] * col b <= upper[i]``."""
+    coef = np.broadcast_to(np.asarray(coef_b, dtype=np.float64), a.shape)
+    return Rows.from_coo(
+        np.repeat(np.arange(a.size), 2),
+        np.column_stack([a, b]).ravel(),
+        np.column_stack([np.ones(a.size), coef]).ravel(),
+        np.full(a.size, -INF),
+        np.broadcast_to(np.asarray(upper, dtype=np.float64), a.shape),
+    )
+
+
 def _one_to_one_rows(
-    p: Problem, y_key: Ints, y_start: int, d_start: int
+    cl: Classes, y_key: Ints, y_start: int, d_start: int
 ) -> tuple[Ints, Ints, Rows]:
     """``d[r]`` per RM with an exclusive pair, ``o[g, r]`` per group with a one-to-one member
     and such an RM: a dedicated RM serves one unit only. Returns (``d`` RMs, ``o`` keys, rows).
@@ -399,14 +430,20 @@ def _one_to_one_rows(
 
     - ``x <= d`` for every exclusive pair, and ``x <= o[g, r] <= min(y[g, r], d[r])`` for those
       of a group (serving a one-to-one customer dedicates the RM and owns it);
-    - every non-exclusive unit: ``column + d <= 1`` (a dedicated RM serves none of them);
+    - every non-exclusive unit: ``column + d <= 1`` (a dedicated RM serves none of them); for a
+      class of ``n`` interchangeable customers ``z + n * d <= n``, the sum of its members' rows;
     - every exclusive group: ``y[g, r] + d[r] - o[g, r] <= 1`` (at a dedicated RM only as owner);
     - owners: the exclusive lone customers' ``x`` plus the ``o`` sum to at most 1.
+
+    One-to-one customers and groups are never aggregated, so every column named here but the
+    plain units' is a binary of one customer.
     """
-    eq = np.flatnonzero(p.exclusive[p.pair_customer])
+    p = cl.problem
+    col_rm, col_cust = cl.col_rm, cl.col_customer
+    eq = np.flatnonzero(p.exclusive[col_cust])
     if eq.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), Rows.empty()
-    d_rm, dinv = np.unique(p.pair_rm[eq].astype(np.int64), return_inverse=True)
+    d_rm, dinv = np.unique(col_rm[eq], return_inverse=True)
     o_start = d_start + d_rm.size
     drank = np.full(p.n_rms, -1, dtype=np.int64)
     drank[d_rm] = np.arange(d_rm.size)
@@ -417,36 +454,25 @@ def _one_to_one_rows(
     y_group = y_key // p.n_rms if y_key.size else y_key
     o_pos = np.flatnonzero((drank[y_rm] >= 0) & excl_group[y_group]) if y_key.size else y_key
     o_key = y_key[o_pos]
-    blocks: list[Rows] = []
-
-    def pairs(a: Ints, b: Ints, coef_b: float, upper: float) -> Rows:
-        """One row per (a[i], b[i]): col a + coef_b * col b <= upper."""
-        return Rows.from_coo(
-            np.repeat(np.arange(a.size), 2),
-            np.column_stack([a, b]).ravel(),
-            np.tile([1.0, coef_b], a.size),
-            np.full(a.size, -INF),
-            upper,
-        )
-
-    blocks.append(pairs(eq, d_start + dinv, -1.0, 0.0))  # x <= d
-    grouped_eq = eq[p.group[p.pair_customer[eq]] >= 0]
+    blocks: list[Rows] = [_pair_rows(eq, d_start + dinv, -1.0, 0.0)]  # x <= d
+    grouped_eq = eq[p.group[col_cust[eq]] >= 0]
     if grouped_eq.size:  # x <= o[g, r]
-        key = (
-            p.group[p.pair_customer[grouped_eq]].astype(np.int64) * p.n_rms + p.pair_rm[grouped_eq]
-        )
-        blocks.append(pairs(grouped_eq, o_start + np.searchsorted(o_key, key), -1.0, 0.0))
+        key = p.group[col_cust[grouped_eq]].astype(np.int64) * p.n_rms + col_rm[grouped_eq]
+        blocks.append(_pair_rows(grouped_eq, o_start + np.searchsorted(o_key, key), -1.0, 0.0))
     if o_key.size:  # o <= y, o <= d
         o_cols = o_start + np.arange(o_key.size)
-        blocks.append(pairs(o_cols, y_start + o_pos, -1.0, 0.0))
-        blocks.append(pairs(o_cols, d_start + drank[y_rm[o_pos]], -1.0, 0.0))
-    single = np.flatnonzero((p.group[p.pair_customer] < 0) & (drank[p.pair_rm] >= 0))
-    lone_plain = single[~p.exclusive[p.pair_customer[single]]]
-    blocks.append(pairs(lone_plain, d_start + drank[p.pair_rm[lone_plain]], 1.0, 1.0))
+        blocks.append(_pair_rows(o_cols, y_start + o_pos, -1.0, 0.0))
+        blocks.append(_pair_rows(o_cols, d_start + drank[y_rm[o_pos]], -1.0, 0.0))
+    single = np.flatnonzero((p.group[col_cust] < 0) & (drank[col_rm] >= 0))
+    lone_plain = single[~p.exclusive[col_cust[single]]]
+    size = cl.col_size[lone_plain]
+    blocks.append(_pair_rows(lone_plain, d_start + drank[col_rm[lone_plain]], size, size))
     if y_key.size:
         at = np.flatnonzero(drank[y_rm] >= 0)
         plain_groups = at[~excl_group[y_group[at]]]
-        blocks.append(pairs(y_start + plain_groups, d_start + drank[y_rm[plain_groups]], 1.0, 1.0))
+        blocks.append(
+            _pair_rows(y_start + plain_groups, d_start + drank[y_rm[plain_groups]], 1.0, 1.0)
+        )
     if o_key.size:  # y + d - o <= 1
         r = drank[y_rm[o_pos]]
         blocks.append(
@@ -460,12 +486,11 @@ def _one_to_one_rows(
                 1.0,
             )
         )
-    lone_excl = single[p.exclusive[p.pair_customer[single]]]
+    lone_excl = single[p.exclusive[col_cust[single]]]
     owner_rm = np.concatenate(
-        [drank[p.pair_rm[lone_excl]], drank[y_rm[o_pos]] if o_key.size else []]
-    )
+        [drank[col_rm[lone_excl]], drank[y_rm[o_pos]] if o_key.size else []]
+    ).astype(np.int64)
     owner_col = np.concatenate([lone_excl, o_start + np.arange(o_key.size)]).astype(np.int64)
-    owner_rm = owner_rm.astype(np.int64)
     many = np.bincount(owner_rm, minlength=d_rm.size) > 1
     rank = _rm_rank(many)
     sel = many[owner_rm]
@@ -481,14 +506,18 @@ def _one_to_one_rows(
     return d_rm, o_key, Rows.stack(blocks)
 
 
-def _move_cap_rows(p: Problem) -> Rows:
+def _move_cap_rows(cl: Classes) -> Rows:
     """At most ``move_cap[r]`` of RM ``r``'s customers today go to another RM (rows only where
-    the cap can bind)."""
+    the cap can bind). A class shares its RM of today, so its columns count its moves."""
+    p = cl.problem
     if not p.has_move_caps:
         return Rows.empty()
     assert p.move_cap is not None
-    q, from_rm = p.moving_pairs()
-    binding = (p.move_cap >= 0) & (np.bincount(from_rm, minlength=p.n_rms) > p.move_cap)
+    cur = p.current[cl.col_customer].astype(np.int64)
+    q = np.flatnonzero((cur >= 0) & (cl.col_rm != cur))
+    from_rm = cur[q]
+    most = np.bincount(from_rm, weights=cl.col_size[q], minlength=p.n_rms)
+    binding = (p.move_cap >= 0) & (most > p.move_cap)
     rank = _rm_rank(binding)
     sel = binding[from_rm]
     upper = p.move_cap[binding].astype(np.float64)
@@ -497,16 +526,18 @@ def _move_cap_rows(p: Problem) -> Rows:
     )
 
 
-def _balance_rows(p: Problem, u_col: int) -> Rows:
+def _balance_rows(cl: Classes, u_col: int) -> Rows:
     """``sum(weight / capacity * x) - u <= 0`` per RM with capacity and some workload."""
+    p = cl.problem
+    col_rm, weight = cl.col_rm, cl.col_weight
     has_cap = p.capacity > 0
-    q = np.flatnonzero(has_cap[p.pair_rm] & (p.pair_weight > 0))
-    rms = np.unique(p.pair_rm[q])
+    q = np.flatnonzero(has_cap[col_rm] & (weight > 0))
+    rms = np.unique(col_rm[q])
     rank = np.full(p.n_rms, -1, dtype=np.int64)
     rank[rms] = np.arange(rms.size)
-    coef = p.pair_weight[q] / p.capacity[p.pair_rm[q]]
+    coef = weight[q] / p.capacity[col_rm[q]]
     return Rows.from_coo(
-        np.concatenate([rank[p.pair_rm[q]], np.arange(rms.size)]),
+        np.concatenate([rank[col_rm[q]], np.arange(rms.size)]),
         np.concatenate([q, np.full(rms.size, u_col)]),
         np.concatenate([coef, -np.ones(rms.size)]),
         np.full(rms.size, -INF),

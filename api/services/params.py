@@ -85,7 +85,7 @@ def check_backend(params: SolveParams) -> None:
         raise InvalidParameterError(
             "backend",
             f"unknown or unavailable backend {params.backend!r}; available: auto, "
-            f"{', '.join(available)}",
+            f"{', '.join(a for a in available if a != 'auto')}",
         )
     classes = registered()
     options = params.options()
