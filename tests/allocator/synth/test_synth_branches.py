@@ -11,7 +11,7 @@ import pytest
 
 from allocator.instance import Instance
 from allocator.policy import default_policy
-from allocator.synth import TREE_LEVELS, GeneratorConfig
+from allocator.synth import TREE_LEVELS, GeneratorConfig, branch_rows
 from allocator.synth.branches import Tree, build_branches
 
 POLICY = default_policy()
@@ -88,3 +88,26 @@ def test_tree_lookups() -> None:
     assert tree.ancestor_at(np.array([4, 0, -1]), city).tolist() == [2, -1, -1]
     rm_branch, rm_level = np.array([2, 2, 3]), np.array([city, city, city - 1])
     assert tree.covers(rm_branch, rm_level, np.array([4, 1, 4])).tolist() == [True, False, True]
+
+
+def test_paths_give_rows_in_order_of_first_mention() -> None:
+    assert branch_rows("H0>P0>C0>C0S1>C0S1O1", "H0>P0>C0>C0S1>C0S1O2", "H0>P0>C1>C1S1>C1S1O1") == [
+        ("H0", "", "head_office"),
+        ("P0", "H0", "province"),
+        ("C0", "P0", "city"),
+        ("C0S1", "C0", "subbranch"),
+        ("C0S1O1", "C0S1", "outlet"),
+        ("C0S1O2", "C0S1", "outlet"),
+        ("C1", "P0", "city"),
+        ("C1S1", "C1", "subbranch"),
+        ("C1S1O1", "C1S1", "outlet"),
+    ]
+
+
+def test_last_branch_of_a_path_is_an_outlet_at_any_depth() -> None:
+    assert branch_rows("HO>P1>C2>O3") == [
+        ("HO", "", "head_office"),
+        ("P1", "HO", "province"),
+        ("C2", "P1", "city"),
+        ("O3", "C2", "outlet"),
+    ]
