@@ -91,23 +91,14 @@ def test_tree_lookups() -> None:
 
 
 def test_paths_give_rows_in_order_of_first_mention() -> None:
-    assert branch_rows("H0>P0>C0>C0S1>C0S1O1", "H0>P0>C0>C0S1>C0S1O2", "H0>P0>C1>C1S1>C1S1O1") == [
-        ("H0", "", "head_office"),
-        ("P0", "H0", "province"),
-        ("C0", "P0", "city"),
-        ("C0S1", "C0", "subbranch"),
-        ("C0S1O1", "C0S1", "outlet"),
-        ("C0S1O2", "C0S1", "outlet"),
-        ("C1", "P0", "city"),
-        ("C1S1", "C1", "subbranch"),
-        ("C1S1O1", "C1S1", "outlet"),
-    ]
+    rows = branch_rows("H0>P0>C0>C0S1>C0S1O1", "H0>P0>C0>C0S1>C0S1O2", "H0>P0>C1>C1S1>C1S1O1")
+    ids, parents, levels = (" ".join(column) for column in zip(*rows, strict=True))
+    assert ids == "H0 P0 C0 C0S1 C0S1O1 C0S1O2 C1 C1S1 C1S1O1"
+    assert parents == " H0 P0 C0 C0S1 C0S1 P0 C1 C1S1"
+    assert levels == "head_office province city subbranch outlet outlet city subbranch outlet"
 
 
 def test_last_branch_of_a_path_is_an_outlet_at_any_depth() -> None:
-    assert branch_rows("HO>P1>C2>O3") == [
-        ("HO", "", "head_office"),
-        ("P1", "HO", "province"),
-        ("C2", "P1", "city"),
-        ("O3", "C2", "outlet"),
-    ]
+    rows = branch_rows("HO>P1>C2>O3")
+    assert [level for _, _, level in rows] == ["head_office", "province", "city", "outlet"]
+    assert [(b, p) for b, p, _ in rows] == [("HO", ""), ("P1", "HO"), ("C2", "P1"), ("O3", "C2")]
