@@ -21,6 +21,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: the repository root on the path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.isolated import check_in_full
 from benchmarks.tables import markdown_table
 
 HEADER = (
@@ -37,7 +38,6 @@ HEADER = (
 
 def measure(n: int, preset: str, seed: int, time_limit: float) -> list[object]:
     """Generate, solve (checker off), then time the full check of the plan."""
-    from allocator.checker import check_plan
     from allocator.params import SolveParams
     from allocator.pipeline import solve
     from allocator.synth import PRESETS, generate_bank
@@ -47,14 +47,7 @@ def measure(n: int, preset: str, seed: int, time_limit: float) -> list[object]:
     plan = solve(instance, None, SolveParams(time_limit=time_limit, check=False))
     solve_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    report = check_plan(
-        plan.instance,
-        plan.assignments,
-        plan.policy,
-        reasons=True,
-        solve=plan.kpis["solve"],
-        coverage=plan.coverage,
-    )
+    report = check_in_full(plan)
     check_s = time.perf_counter() - t0
     codes = int((plan.assignments["reason_code"].fillna("") != "").sum())
     return [

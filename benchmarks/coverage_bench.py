@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from benchmarks.isolated import PeakSampler, check_in_full, run_isolated
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (100_000, 1_000_000)
@@ -52,40 +50,11 @@ COLUMNS = (
 )
 
 
-class PeakSampler:
-    """The largest RSS of this process: a psutil sample every 20 ms and the kernel's
-    high-water mark (a short peak between samples is still seen)."""
-
-    def __init__(self, every: float = 0.02):
-        import psutil
-
-        self._proc = psutil.Process()
-        self.peak = self._proc.memory_info().rss
-        self._every = every
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._done.wait(self._every):
-            self.peak = max(self.peak, self._proc.memory_info().rss)
-
-    def now(self) -> int:
-        """Peak so far, in bytes."""
-        high_water = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        self.peak = max(self.peak, self._proc.memory_info().rss)
-        return max(self.peak, high_water)
-
-    def stop(self) -> None:
-        self._done.set()
-
-
 def run_one(
     n_customers: int, variant: str, seed: int, time_limit: float, n_rms: int | None
 ) -> dict[str, Any]:
     """Generate the v1.1 bank, drop the executives for ``without``, allocate, re-time the parts."""
     from allocator import allocate
-    from allocator.checker import check_plan
     from allocator.coverage import assign_coverage
     from allocator.synth import GeneratorConfig, generate_bank
     from allocator.validation import load_instance
@@ -105,14 +74,7 @@ def run_one(
     assignment = plan.solution.assignment
     assign_coverage(plan.compiled, assignment)
     covered = time.perf_counter()
-    report = check_plan(
-        plan.instance,
-        plan.assignments,
-        plan.policy,
-        reasons=True,
-        solve=plan.kpis["solve"],
-        coverage=plan.coverage,
-    )
+    report = check_in_full(plan)
     checked = time.perf_counter()
     sampler.stop()
     roles = plan.coverage[plan.coverage["role"] == "co_cover"]
@@ -139,29 +101,10 @@ def run_subprocess(
     n_customers: int, variant: str, seed: int, time_limit: float, n_rms: int | None
 ) -> dict[str, Any]:
     """:func:`run_one` in a fresh interpreter; the row it printed (or the error's tail)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "benchmarks.coverage_bench",
-        "--worker",
-        variant,
-        "--sizes",
-        str(n_customers),
-        "--seed",
-        str(seed),
-        "--time-limit",
-        str(time_limit),
-    ]
-    if n_rms is not None:
-        cmd += ["--rms", str(n_rms)]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, check=False)
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
-    if done.returncode != 0 or not lines:
-        tail = (done.stderr or done.stdout)[-2000:]
-        return {"customers": n_customers, "executives": variant, "error": tail}
-    return dict(json.loads(lines[-1]))
+    args = [variant, "--sizes", str(n_customers), "--seed", str(seed)]
+    args += ["--time-limit", str(time_limit)] + ([] if n_rms is None else ["--rms", str(n_rms)])
+    identity = {"customers": n_customers, "executives": variant}
+    return run_isolated("benchmarks.coverage_bench", args, identity)
 
 
 def markdown(rows: Sequence[dict[str, Any]]) -> str:

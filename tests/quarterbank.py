@@ -12,14 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-BRANCHES = [
-    ("H0", "", "head_office"),
-    ("P0", "H0", "province"),
-    ("C0", "P0", "city"),
-    ("S1", "C0", "subbranch"),
-    ("O1", "S1", "outlet"),
-    ("O2", "S1", "outlet"),
-]
+from allocator.synth import branch_rows
+
+BRANCHES = branch_rows("H0>P0>C0>S1>O1", "H0>P0>C0>S1>O2")
 RMS = [("R1", "O1", 4), ("R2", "O1", 10), ("R3", "O2", 2), ("R4", "O2", 10)]
 BOOK = [("O1", "R1")] * 8 + [("O1", "R2")] * 2 + [("O2", "R3")] * 4 + [("O2", "R4")]
 

@@ -7,18 +7,10 @@ from typing import Any
 
 import pandas as pd
 
+from allocator.synth import branch_rows
+
 #: the tree most rule tests use: H0 > P0 > C0 > C0S1 > {C0S1O1, C0S1O2}, plus C1 > C1S1 > C1S1O1
-TREE = [
-    ("H0", "", "head_office"),
-    ("P0", "H0", "province"),
-    ("C0", "P0", "city"),
-    ("C0S1", "C0", "subbranch"),
-    ("C0S1O1", "C0S1", "outlet"),
-    ("C0S1O2", "C0S1", "outlet"),
-    ("C1", "P0", "city"),
-    ("C1S1", "C1", "subbranch"),
-    ("C1S1O1", "C1S1", "outlet"),
-]
+TREE = branch_rows("H0>P0>C0>C0S1>C0S1O1", "H0>P0>C0>C0S1>C0S1O2", "H0>P0>C1>C1S1>C1S1O1")
 
 RM_DEFAULTS: dict[str, Any] = {
     "line": "retail",

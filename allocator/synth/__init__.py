@@ -78,7 +78,7 @@ from allocator.synth.bank import (
     sample_bank_paths,
     write_bank,
 )
-from allocator.synth.branches import TREE_LEVELS
+from allocator.synth.branches import TREE_LEVELS, branch_rows
 from allocator.synth.config import PRESETS, GeneratorConfig
 from allocator.synth.describe import describe_bank
 
@@ -89,6 +89,7 @@ __all__ = [
     "STAGES",
     "TREE_LEVELS",
     "GeneratorConfig",
+    "branch_rows",
     "describe_bank",
     "generate_bank",
     "sample_bank_paths",

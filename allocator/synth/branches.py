@@ -31,6 +31,34 @@ Bools = npt.NDArray[np.bool_]
 TREE_LEVELS: tuple[str, ...] = ("head_office", "province", "city", "subbranch", "outlet")
 
 
+def branch_rows(*paths: str) -> list[tuple[str, str, str]]:
+    """Rows ``(branch_id, parent_id, level)`` of the tree whose root-to-outlet paths are given.
+
+    Why: small hand-written banks (tests, benchmarks) spell the same nine-line tree again and
+    again; a path ``"H0>P0>C0>C0S1>C0S1O1"`` says it in one line. The last branch of a path is
+    an outlet, the others take :data:`TREE_LEVELS` by depth (so ``"HO>P1>C2>O3"`` hangs an
+    outlet under a city). Rows come in order of first mention, the parent before its children.
+
+    Parameters
+    ----------
+    *paths
+        Branch ids joined by ``>``, from the head office down to an outlet.
+
+    Returns
+    -------
+    list of tuple
+        One row a branch, ready for ``pd.DataFrame(rows, columns=["branch_id", "parent_id",
+        "level"])``.
+    """
+    rows: dict[str, tuple[str, str, str]] = {}
+    for path in paths:
+        ids = path.split(">")
+        for depth, branch in enumerate(ids):
+            level = "outlet" if depth == len(ids) - 1 else TREE_LEVELS[depth]
+            rows.setdefault(branch, (branch, ids[depth - 1] if depth else "", level))
+    return list(rows.values())
+
+
 def build_branches(
     n_customers: int, cfg: GeneratorConfig, rng: np.random.Generator
 ) -> pd.DataFrame:

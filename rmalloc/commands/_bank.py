@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rmalloc.commands.options import add_options
+
 if TYPE_CHECKING:
     from allocator.instance import Instance
     from allocator.io import CsvOptions, ReadLimits
@@ -50,9 +52,7 @@ def add_bank_arguments(parser: argparse.ArgumentParser, *, policy: bool = True) 
         help="write every input problem to this CSV (the terminal shows the first 50)",
     )
     if policy:
-        parser.add_argument(
-            "--policy", type=Path, help="policy overrides (YAML/JSON) merged over policy v1"
-        )
+        add_options(parser, "--policy")
 
 
 def _usage_error(args: argparse.Namespace, message: str) -> SystemExit:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from allocator.backends import SolveControl
 from allocator.io import write_table
 from rmalloc.commands._bank import add_bank_arguments, load_bank
+from rmalloc.commands.options import TABLE_FORMATS, add_options
 from rmalloc.exits import EXIT_BAD_INPUT
 from rmalloc.outputs import check_folder, check_json_path, check_table_path, write_json
 from rmalloc.progress import LiveProgress, wanted
@@ -37,18 +38,12 @@ def register(sub: Any) -> None:
         description="Allocate customers to RMs under a policy; write the plan (and KPIs).",
     )
     add_bank_arguments(p)
-    p.add_argument(
-        "--out",
-        type=Path,
-        required=True,
-        help="the plan to write: .csv (spreadsheet-safe), .parquet/.pq or .xlsx, by suffix",
-    )
+    add_options(p, "--out", out={"metavar": None, "help": f"the plan to write: {TABLE_FORMATS}"})
     p.add_argument("--kpis", type=Path, help="also write the KPIs as JSON (a .json file)")
-    p.add_argument(
+    add_options(
+        p,
         "--report",
-        type=Path,
-        metavar="DIR",
-        help="also write the quarter report: moves per RM and branch, leavers' books, tiers "
+        report="also write the quarter report: moves per RM and branch, leavers' books, tiers "
         "held by hysteresis (CSV) and a chart (PNG)",
     )
     p.add_argument(
@@ -57,18 +52,33 @@ def register(sub: Any) -> None:
         help="solve parameters file (YAML/JSON/TOML: time_limit, seed, workers, backend, "
         "staging, settings, scheduler); the options below override it",
     )
-    p.add_argument("--time-limit", type=float, help="seconds (default 30)")
-    p.add_argument("--seed", type=int, help="random seed (default 0)")
-    p.add_argument("--workers", type=int, help="solver threads (default 2)")
-    p.add_argument("--backend", help="auto, milp, cpsat, flow, lns, greedy, ... (default auto)")
+    # no defaults here: a --params file's values stand unless an option overrides them
+    add_options(
+        p,
+        "--time-limit",
+        "--seed",
+        "--workers",
+        "--backend",
+        time_limit={"metavar": None, "help": "seconds (default 30)"},
+        workers={"default": None},
+        backend={
+            "default": None,
+            "help": "auto, milp, cpsat, flow, lns, greedy, ... (default auto)",
+        },
+    )
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
         help="solve the bank's independent parts on the Dask cluster of this scheduler "
         "(tcp://host:8786); --backend then solves each part (default cpsat)",
     )
-    p.add_argument("--json", action="store_true", help="print the KPIs as JSON, not a table")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress)")
+    add_options(
+        p,
+        "--json",
+        "--quiet",
+        json="print the KPIs as JSON, not a table",
+        quiet="print nothing but errors (no progress)",
+    )
     p.set_defaults(func=run)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rmalloc.commands._bank import add_bank_arguments, load_bank, read_options
+from rmalloc.commands.options import add_options
 
 #: violations listed by the text report (``--json`` lists them all)
 SHOWN = 20
@@ -36,7 +37,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--coverage", type=Path, help="coverage.csv of the plan (its roles are checked too)"
     )
-    p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    add_options(p, "--json", json="print the full report as JSON")
     p.set_defaults(func=run)
 
 

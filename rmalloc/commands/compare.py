@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rmalloc.commands._bank import add_bank_arguments, bank_sources
+from rmalloc.commands.options import add_options
 
 
 def register(sub: Any) -> None:
@@ -28,7 +29,7 @@ def register(sub: Any) -> None:
     add_bank_arguments(p)
     p.add_argument("--out", type=Path, metavar="DIR", help="also write the tables as CSV here")
     p.add_argument("--top", type=int, default=10, help="branches and tiers shown (default 10)")
-    p.add_argument("--json", action="store_true", help="print everything as JSON")
+    add_options(p, "--json", json="print everything as JSON")
     p.set_defaults(func=run)
 
 

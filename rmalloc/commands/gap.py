@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rmalloc.commands.options import add_options
 from rmalloc.exits import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK
 
 #: the engine's best on the GAP: LP-guided tabu + neighbourhood search (GitHub issue 3)
@@ -40,13 +41,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="K",
         help="problem K (1-based) of a multi-problem file (default 1)",
     )
-    p.add_argument("--time-limit", type=float, required=True, metavar="S", help="seconds")
-    p.add_argument(
-        "--out", type=Path, metavar="ASSIGN.txt", help="write the 0-based agent of each job"
-    )
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument(
-        "--backend", default=DEFAULT_BACKEND, help=f"engine backend (default {DEFAULT_BACKEND})"
+    add_options(
+        p,
+        "--time-limit",
+        "--out",
+        "--seed",
+        "--backend",
+        time_limit={"required": True, "help": "seconds"},
+        out={
+            "required": False,
+            "metavar": "ASSIGN.txt",
+            "help": "write the 0-based agent of each job",
+        },
+        seed={"default": 0},
+        backend={"default": DEFAULT_BACKEND, "help": f"engine backend (default {DEFAULT_BACKEND})"},
     )
     p.add_argument(
         "--sense",

@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from rmalloc.commands.options import add_options
 from rmalloc.exits import EXIT_BAD_INPUT, EXIT_OK
 
 
@@ -32,10 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--performance", type=Path, required=True, metavar="CSV", help="rm_performance.csv"
     )
-    p.add_argument("--out", type=Path, required=True, metavar="GRADES.csv", help="grades.csv")
+    add_options(p, "--out", out={"metavar": "GRADES.csv", "help": "grades.csv"})
     p.add_argument("--customers", type=Path, metavar="CSV", help="customers (for --effect)")
     p.add_argument("--branches", type=Path, metavar="CSV", help="branches (optional)")
-    p.add_argument("--policy", type=Path, help="allocation policy overrides (grades, tiers)")
+    add_options(p, "--policy", policy="allocation policy overrides (grades, tiers)")
     p.add_argument(
         "--review", type=Path, metavar="YAML", help="review policy over grade_review.yaml"
     )
@@ -45,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="DIR",
         help="solve next year's grades as a scenario; write effect.csv and the scenario there",
     )
-    p.add_argument("--time-limit", type=float, default=30.0, metavar="S", help="per solve")
+    add_options(p, "--time-limit", time_limit={"default": 30.0, "help": "per solve"})
     p.set_defaults(func=run)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rmalloc.commands._bank import add_bank_arguments, load_bank
+from rmalloc.commands.options import TABLE_FORMATS, add_options
 from rmalloc.outputs import check_folder, check_table_path
 from rmalloc.progress import LiveProgress, wanted
 
@@ -82,29 +83,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--rules", type=Path, metavar="YAML", help="over scenarios/data/staffing.yaml")
     p.add_argument("--levers", type=Path, metavar="YAML", help="over scenarios/data/levers.yaml")
     p.add_argument("--horizon", type=Path, metavar="YAML", help="over scenarios/data/horizon.yaml")
-    p.add_argument(
-        "--time-limit", type=float, default=60.0, metavar="S", help="per MILP (default 60)"
-    )
+    add_options(p, "--time-limit", time_limit={"default": 60.0, "help": "per MILP (default 60)"})
     p.add_argument(
         "--verify",
         action=argparse.BooleanOptionalAction,
         default=True,
         help="allocate the bank with the plan and re-plan any shortfall (default: on)",
     )
-    p.add_argument(
+    add_options(
+        p,
         "--out",
-        type=Path,
-        required=True,
-        metavar="HIRES.csv",
-        help="the plan's actions: .csv (spreadsheet-safe), .parquet/.pq or .xlsx, by suffix",
-    )
-    p.add_argument(
         "--report",
-        type=Path,
-        metavar="DIR",
-        help="write report.html, summary.json and the tables behind them into DIR",
+        "--quiet",
+        out={"metavar": "HIRES.csv", "help": f"the plan's actions: {TABLE_FORMATS}"},
+        report="write report.html, summary.json and the tables behind them into DIR",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress line on the terminal")
     p.set_defaults(func=run)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
+
+from rmalloc.commands.options import add_options
 
 
 def register(sub: Any) -> None:
@@ -13,7 +14,7 @@ def register(sub: Any) -> None:
     psub = p.add_subparsers(dest="policy_command", metavar="ACTION")
     psub.required = True
     show = psub.add_parser("show", help="print the effective policy")
-    show.add_argument("--policy", type=Path, help="overrides (YAML/JSON) merged over policy v1")
+    add_options(show, "--policy", policy="overrides (YAML/JSON) merged over policy v1")
     show.add_argument("--format", choices=("yaml", "json"), default="yaml")
     show.set_defaults(func=run_show)
 

@@ -11,6 +11,8 @@ import argparse
 import math
 from pathlib import Path
 
+from rmalloc.commands.options import add_options
+
 EXIT_OK = 0
 
 #: comparison rows printed to the terminal (all rows are in comparison.csv)
@@ -45,11 +47,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         ),
     )
     r.add_argument("spec", type=Path, help="scenario spec (YAML or JSON)")
-    r.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    r.add_argument("--time-limit", type=float, metavar="S", help="seconds per solve")
-    r.add_argument("--seed", type=int, help="seed (default: the spec's)")
-    r.add_argument("--workers", type=int, default=2, help="solver threads (default 2)")
-    r.add_argument("--backend", default="auto", help="allocator backend (default auto)")
+    add_options(
+        r,
+        "--out",
+        "--time-limit",
+        "--seed",
+        "--workers",
+        "--backend",
+        seed="seed (default: the spec's)",
+    )
     r.add_argument(
         "--budget",
         choices=("share", "full"),
@@ -57,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="time for the re-solved part: its share of the limit by size (default) or all of it",
     )
     r.add_argument("--salaries", metavar="CSV", help="salary table, or 'default' (adds costs)")
-    r.add_argument("--quiet", action="store_true", help="no progress line on the terminal")
+    add_options(r, "--quiet")
     r.set_defaults(func=run)
 
 

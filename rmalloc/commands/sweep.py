@@ -11,6 +11,8 @@ import argparse
 import logging
 from pathlib import Path
 
+from rmalloc.commands.options import add_options
+
 EXIT_OK = 0
 
 
@@ -25,17 +27,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         ),
     )
     p.add_argument("spec", type=Path, help="scenario spec with a sweep section (YAML or JSON)")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    add_options(p, "--out")
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--scheduler", metavar="ADDRESS", help="an existing Dask scheduler (tcp://host:8786)"
     )
     where.add_argument("--serial", action="store_true", help="no Dask: one point after another")
-    p.add_argument(
-        "--workers", type=int, default=2, help="processes of the local cluster (default 2)"
+    add_options(
+        p,
+        "--workers",
+        "--time-limit",
+        "--backend",
+        workers="processes of the local cluster (default 2)",
     )
-    p.add_argument("--time-limit", type=float, metavar="S", help="seconds per solve")
-    p.add_argument("--backend", default="auto", help="allocator backend (default auto)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 

@@ -37,18 +37,9 @@ from allocator.checker import (
 from allocator.errors import InputError
 from allocator.instance import Instance
 from allocator.policy import default_policy, load_policy
+from allocator.synth import branch_rows
 
-BRANCHES = [
-    # branch_id, parent_id, level
-    ("HO", "", "head_office"),
-    ("P1", "HO", "province"),
-    ("C1", "P1", "city"),
-    ("S1", "C1", "subbranch"),
-    ("O1", "S1", "outlet"),
-    ("O2", "S1", "outlet"),
-    ("C2", "P1", "city"),
-    ("O3", "C2", "outlet"),
-]
+BRANCHES = branch_rows("HO>P1>C1>S1>O1", "HO>P1>C1>S1>O2", "HO>P1>C2>O3")
 
 RMS = [
     # rm_id, line, grade, certifications, branch_id, unit, capacity, active

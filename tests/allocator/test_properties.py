@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pairproblem import optimum
+from randombanks import customer_fields
 from tinybank import TREE, frames
 
 from allocator import allocate
@@ -17,7 +18,6 @@ from allocator.validation import load_instance
 
 BRANCHES = [b for b, _, _ in TREE]
 AUMS = [0, 100_000, 250_000, 600_000, 7_000_000]
-CONTRIBUTIONS = [0, 100, 3_500_000, 12_000_000]
 
 
 @st.composite
@@ -40,18 +40,9 @@ def tiny_banks(draw: st.DrawFn, max_customers: int = 6, max_rms: int = 4):
         )
     customers = []
     for _ in range(draw(st.integers(1, max_customers))):
-        segment = draw(st.sampled_from(["retail", "corporate"]))
-        lists = ["", "potential"] if segment == "retail" else ["", "", "city", "province", "hq"]
         customers.append(
             {
-                "segment": segment,
-                "branch_id": draw(st.sampled_from(BRANCHES)),
-                "aum": draw(st.sampled_from(AUMS)),
-                "annual_contribution": draw(st.sampled_from(CONTRIBUTIONS)),
-                "list_tier": draw(st.sampled_from(lists)),
-                "group_id": draw(st.sampled_from(["", "", "G1", "G2"]))
-                if segment == "corporate"
-                else "",
+                **customer_fields(draw, AUMS),
                 "current_rm_id": draw(st.sampled_from(["", *[f"M{i + 1}" for i in range(n_rms)]])),
                 "locked": draw(st.sampled_from(["", "", "", "true"])),
             }

@@ -19,19 +19,11 @@ from allocator.allocation import allocate
 from allocator.instance import Instance
 from allocator.io import write_instance
 from allocator.policy import Policy, default_policy
+from allocator.synth import branch_rows
 from allocator.validation import load_instance
 from scenarios.run import BankRun
 
-BRANCHES = [
-    ("HO", "", "head_office"),
-    ("P1", "HO", "province"),
-    ("C0", "P1", "city"),
-    ("S1", "C0", "subbranch"),
-    ("O1", "S1", "outlet"),
-    ("O2", "S1", "outlet"),
-    ("S2", "C0", "subbranch"),
-    ("O3", "S2", "outlet"),
-]
+BRANCHES = branch_rows("HO>P1>C0>S1>O1", "HO>P1>C0>S1>O2", "HO>P1>C0>S2>O3")
 
 RMS = [
     # rm_id, line, grade, certifications, branch_id, unit, capacity

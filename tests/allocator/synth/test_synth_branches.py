@@ -11,7 +11,7 @@ import pytest
 
 from allocator.instance import Instance
 from allocator.policy import default_policy
-from allocator.synth import TREE_LEVELS, GeneratorConfig
+from allocator.synth import TREE_LEVELS, GeneratorConfig, branch_rows
 from allocator.synth.branches import Tree, build_branches
 
 POLICY = default_policy()
@@ -88,3 +88,17 @@ def test_tree_lookups() -> None:
     assert tree.ancestor_at(np.array([4, 0, -1]), city).tolist() == [2, -1, -1]
     rm_branch, rm_level = np.array([2, 2, 3]), np.array([city, city, city - 1])
     assert tree.covers(rm_branch, rm_level, np.array([4, 1, 4])).tolist() == [True, False, True]
+
+
+def test_paths_give_rows_in_order_of_first_mention() -> None:
+    rows = branch_rows("H0>P0>C0>C0S1>C0S1O1", "H0>P0>C0>C0S1>C0S1O2", "H0>P0>C1>C1S1>C1S1O1")
+    ids, parents, levels = (" ".join(column) for column in zip(*rows, strict=True))
+    assert ids == "H0 P0 C0 C0S1 C0S1O1 C0S1O2 C1 C1S1 C1S1O1"
+    assert parents == " H0 P0 C0 C0S1 C0S1 P0 C1 C1S1"
+    assert levels == "head_office province city subbranch outlet outlet city subbranch outlet"
+
+
+def test_last_branch_of_a_path_is_an_outlet_at_any_depth() -> None:
+    rows = branch_rows("HO>P1>C2>O3")
+    assert [level for _, _, level in rows] == ["head_office", "province", "city", "outlet"]
+    assert [(b, p) for b, p, _ in rows] == [("HO", ""), ("P1", "HO"), ("C2", "P1"), ("O3", "C2")]

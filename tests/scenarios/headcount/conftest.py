@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from allocator.instance import Instance
+from allocator.synth import branch_rows
 from allocator.validation import load_instance
 from scenarios.compare import load_salaries
 from scenarios.headcount import StaffingRules, load_rules, load_staff
@@ -20,14 +21,7 @@ def build_tiny_bank(n_high: int, vip_capacity: float) -> Instance:
     """HO > P1 > C0 > S1 > O1; one senior AFP holder in S1's VIP centre; ``n_high`` high-tier
     customers (2 workload points each) at O1."""
     branches = pd.DataFrame(
-        [
-            ("HO", "", "head_office"),
-            ("P1", "HO", "province"),
-            ("C0", "P1", "city"),
-            ("S1", "C0", "subbranch"),
-            ("O1", "S1", "outlet"),
-        ],
-        columns=["branch_id", "parent_id", "level"],
+        branch_rows("HO>P1>C0>S1>O1"), columns=["branch_id", "parent_id", "level"]
     )
     rms = pd.DataFrame(
         [("V1", "retail", "senior", "AFP", "S1", "vip_center", vip_capacity)],
