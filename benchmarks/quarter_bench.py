@@ -100,6 +100,7 @@ def run_one(
     n_rms: int | None,
     backend: str,
     share: float,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The first run, the book, and the timed re-run of one scenario; its figures."""
     import numpy as np
@@ -116,7 +117,14 @@ def run_one(
     sampler = PeakSampler()
     row: dict[str, Any] = {"customers": n_customers, "scenario": scenario, "backend": backend}
     # the pipeline's own path (safeguards, hand-over, plan); the checker runs apart, timed
-    params = SolveParams(time_limit=time_limit, seed=seed, workers=2, backend=backend, check=False)
+    params = SolveParams(
+        time_limit=time_limit,
+        seed=seed,
+        workers=2,
+        backend=backend,
+        check=False,
+        settings=settings or {},
+    )
     policy = default_policy()
     generated = generate_bank(n_customers, seed, n_rms=n_rms)
     first_instance = load_instance(
@@ -212,7 +220,7 @@ def run_subprocess(
     """:func:`run_one` in a fresh interpreter; the row it printed."""
     worker_args = ["--sizes", str(n_customers), "--scenarios", scenario, "--seed", str(args.seed)]
     worker_args += ["--time-limit", str(time_limit), "--backend", args.backend]
-    worker_args += ["--leavers", str(args.leavers)]
+    worker_args += ["--leavers", str(args.leavers), "--settings", json.dumps(args.settings)]
     if args.rms is not None:
         worker_args += ["--rms", str(args.rms)]
     return run_isolated(
@@ -273,6 +281,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--leavers", type=float, default=LEAVER_SHARE, help="share of RMs leaving")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ap.add_argument(
+        "--settings",
+        type=json.loads,
+        default={},
+        help='per-backend settings as JSON, e.g. \'{"decompose": {"inner": "milp"}}\'',
+    )
     add_run_arguments(ap, "quarter.json")
     args = ap.parse_args(argv)
 
@@ -280,7 +294,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         size, scenario = args.sizes[0], args.scenarios[0]
         rms = default_rms(size, args.rms)
         row = run_one(
-            size, scenario, args.seed, args.time_limit, rms or None, args.backend, args.leavers
+            size,
+            scenario,
+            args.seed,
+            args.time_limit,
+            rms or None,
+            args.backend,
+            args.leavers,
+            args.settings,
         )
         print(json.dumps(row), flush=True)
         return 0
