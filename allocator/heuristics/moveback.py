@@ -4,26 +4,29 @@ A plan from a relaxation (rounding, repairs, greedy fills) may move a customer a
 that still has it as an eligible pair, although putting it back would cost nothing. Such a move
 is *needless*: the lexicographic objective (cover value, then moves) prefers the plan without
 it. :func:`take_back` removes them with two kinds of step, each of which keeps the cover value
-no lower and lowers the moves by exactly one (the dropped customers do not change):
+no lower and lowers the moves by at least one (nobody is dropped):
 
 1. **back** -- a moved customer ``c`` returns to today's RM ``r0`` when ``r0`` has room for it
    and ``c`` is worth no less there than where the plan put it;
 2. **eject, then back** (a chain of length two) -- when ``r0`` lacks room, customers on ``r0``
-   that are *free* (no keepable RM today: newcomers, leavers' customers) go to another RM with
-   room, each worth no less there, until ``c`` fits; the room ``c`` leaves behind counts. All
-   or nothing: when the room cannot be made, nothing changes.
+   that are *free* (not on a keepable RM of their own today: newcomers, leavers' customers,
+   customers the plan moved in) go to another RM with room, each worth no less there, until
+   ``c`` fits; the room ``c`` leaves behind counts. A customer moved in goes home when there is
+   room there (one more move taken back), else it stays moved, just on another RM. All or
+   nothing: when the room cannot be made, nothing changes.
 
 Steps run in customer-index order and repeat until none applies (a fixpoint), so the result is
 deterministic. Only *lone* customers are touched: not in a group (a group shares one RM and
 would have to move whole), not one-to-one, and never onto an RM that serves a one-to-one
-customer (it is dedicated to that customer's unit). A moved customer returning home only lowers
-its old RM's moved-out count, and free customers count against no move cap, so move caps hold.
+customer (it is dedicated to that customer's unit). Move caps hold: a customer going home only
+lowers its old RM's moved-out count, and an ejected customer is moved away from the same RM as
+before, or from none.
 
 The pass is solver-free and works on any valid plan of a :class:`~allocator.problem.Problem`
 (the ``flow`` backend applies it to its final plan). The result is checked with
-:meth:`Problem.violations` and compared with :meth:`Problem.lex_key`; the plan passed in comes
-back unchanged if anything is amiss. The cost is one vectorised sweep per pass plus a loop over
-the moved customers only (a few thousand at 10^6 customers).
+:meth:`Problem.violations` and :meth:`Problem.lex_key`; the plan passed in comes back unchanged
+if anything is amiss. The cost is one vectorised sweep per pass plus a Python loop over the
+moved customers only (tens to a few thousand even at 10^6 customers).
 """
 
 from __future__ import annotations
@@ -98,7 +101,7 @@ def _one_pass(p: Problem, a: Ints, slack: Ints, blocked: Bools, lone: Bools) -> 
     if moved.size == 0:
         return 0
     # free lone customers per RM (candidates for ejection), in index order
-    free = np.flatnonzero(lone & (cur < 0) & (a >= 0))
+    free = np.flatnonzero(lone & (a >= 0) & (cur != a))
     free = free[np.argsort(a[free], kind="stable")]
     starts = np.searchsorted(a[free], np.arange(p.n_rms + 1))
     changed = 0
@@ -136,8 +139,8 @@ def _make_room(
 ) -> list[tuple[int, int, int, int]] | None:
     """Ejections (customer, new RM, weight on ``r0``, weight there) that leave ``need`` units
     free on ``r0``: free customers still on ``r0``, in index order, each to the eligible RM
-    with most room where it is worth no less and fits (not dedicated); None when they cannot
-    free enough (nothing is changed)."""
+    where it is worth no less and fits (not dedicated) -- its own RM today if that is one, else
+    the one with most room; None when they cannot free enough (nothing is changed)."""
     freed = int(slack[r0])
     taken: dict[int, int] = {}
     plan: list[tuple[int, int, int, int]] = []
@@ -156,7 +159,8 @@ def _make_room(
         fit = (rms != r0) & (room >= wts) & (vals >= here) & ~blocked[rms]
         if not fit.any():
             continue
-        j = int(np.argmax(np.where(fit, room, np.iinfo(np.int64).min)))
+        home = fit & (rms == int(p.current[b]))
+        j = int(np.argmax(home)) if home.any() else int(np.argmax(np.where(fit, room, -1)))
         r = int(rms[j])
         plan.append((b, r, w_here, int(wts[j])))
         taken[r] = taken.get(r, 0) + int(wts[j])

@@ -117,3 +117,16 @@ def test_the_flow_plan_passes_the_checker():
     a = plan.solution.assignment
     again = take_back(p, a)
     assert p.moves(again) == p.moves(a)  # the flow's plan has no needless move left
+
+
+def test_a_customer_moved_in_is_ejected_home():
+    # r0 (capacity 1) holds c1, moved in from r2 (full when c1 left, room now); c0 moved to r1
+    p = problem(
+        2,
+        [1, 5, 1],
+        [(0, 0, 1, 10), (0, 1, 1, 10), (1, 0, 1, 7), (1, 2, 1, 7)],
+        current={0: 0, 1: 2},
+    )
+    out = take_back(p, np.array([1, 0]))
+    assert out.tolist() == [0, 2]
+    assert p.moves(out) == 0
