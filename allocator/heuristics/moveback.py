@@ -13,11 +13,14 @@ no lower and lowers the moves by at least one (nobody is dropped):
    customers the plan moved in) go to another RM with room, each worth no less there, until
    ``c`` fits; the room ``c`` leaves behind counts. A customer moved in goes home when there is
    room there (one more move taken back), else it stays moved, just on another RM. All or
-   nothing: when the room cannot be made, nothing changes.
+   nothing: when the room cannot be made, nothing changes;
+3. **a unit home** -- a group (or a one-to-one customer) moved whole goes back, whole, to the
+   one RM its members had today, when all are worth no less there and it has room (and, for a
+   one-to-one unit, serves nobody else): :func:`_units_pass`.
 
 Steps run in customer-index order and repeat until none applies (a fixpoint), so the result is
-deterministic. Only *lone* customers are touched: not in a group (a group shares one RM and
-would have to move whole), not one-to-one, and never onto an RM that serves a one-to-one
+deterministic. Steps 1 and 2 touch *lone* customers only: not in a group (a group shares one
+RM and moves whole, step 3), not one-to-one, and never onto an RM that serves a one-to-one
 customer (it is dedicated to that customer's unit). Move caps hold: a customer going home only
 lowers its old RM's moved-out count, and an ejected customer is moved away from the same RM as
 before, or from none.
@@ -65,15 +68,79 @@ def take_back(problem: Problem, assignment: npt.ArrayLike) -> Ints:
         return a
     lone = (p.group < 0) & ~p.exclusive
     slack = p.capacity - p.loads(a)
-    blocked = _dedicated(p, a)
     for _ in range(MAX_PASSES):
-        if not _one_pass(p, a, slack, blocked, lone):
+        changed = _units_pass(p, a, slack)
+        changed += _one_pass(p, a, slack, _dedicated(p, a), lone)
+        if not changed:
             break
     if np.array_equal(a, a0) or p.violations(a):
         return a0.copy()
     key0, key1 = p.lex_key(a0), p.lex_key(a)
     better = key1[0] <= key0[0] and p.moves(a) < p.moves(a0)
     return a if better else a0.copy()
+
+
+def _units_pass(p: Problem, a: Ints, slack: Ints) -> int:
+    """Step 3 of the module docstring (in place): whole units home; how many went.
+
+    A unit (a group, or a one-to-one customer alone) with a moved member goes, with all its
+    assigned members and nobody else, to the one RM its members had today, when every one of
+    them is eligible there and worth no less, the RM has room for them all, and -- for a unit
+    with a one-to-one member -- the RM serves nobody, else it serves no one-to-one customer.
+    Members without an RM stay without. Under move caps a unit whose member would leave its own
+    RM today is skipped.
+    """
+    cur = p.current
+    unit = np.where(
+        p.group >= 0,
+        p.group.astype(np.int64),
+        np.where(p.exclusive, p.n_groups + np.arange(p.n_customers), -1),
+    )
+    moved = (cur >= 0) & (a >= 0) & (a != cur) & (unit >= 0)
+    if not moved.any():
+        return 0
+    cand = np.unique(unit[moved])
+    rows = np.flatnonzero(np.isin(unit, cand))
+    rows = rows[np.argsort(unit[rows], kind="stable")]
+    bounds = np.flatnonzero(np.diff(unit[rows])) + 1
+    serving = np.bincount(a[a >= 0], minlength=p.n_rms)
+    blocked = _dedicated(p, a)
+    changed = 0
+    for mem in np.split(rows, bounds):
+        on = mem[a[mem] >= 0]
+        homes = np.unique(cur[mem][cur[mem] >= 0])
+        here = np.unique(a[on])
+        if on.size == 0 or homes.size != 1 or here.size != 1:
+            continue
+        r0, r1 = int(homes[0]), int(here[0])
+        if r0 == r1 or r0 < 0:
+            continue
+        i0 = p.lookup_pairs(on, np.full(on.size, r0))
+        if (i0 < 0).any():
+            continue
+        i1 = p.lookup_pairs(on, a[on])
+        if (p.pair_value[i0] < p.pair_value[i1]).any():
+            continue
+        before = int(((cur[on] >= 0) & (cur[on] != r1)).sum())
+        after = int(((cur[on] >= 0) & (cur[on] != r0)).sum())
+        if after >= before or (p.has_move_caps and after > 0):
+            continue
+        need = int(p.pair_weight[i0].sum())
+        if slack[r0] < need:
+            continue
+        if p.exclusive[mem].any() and serving[r0] > 0:
+            continue
+        if blocked[r0]:
+            continue
+        a[on] = r0
+        slack[r1] += int(p.pair_weight[i1].sum())
+        slack[r0] -= need
+        serving[r1] -= on.size
+        serving[r0] += on.size
+        if p.exclusive[mem].any():
+            blocked[r1], blocked[r0] = False, True
+        changed += 1
+    return changed
 
 
 def _dedicated(p: Problem, a: Ints) -> Bools:

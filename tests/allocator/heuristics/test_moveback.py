@@ -50,16 +50,33 @@ def test_nothing_changes_when_taking_back_would_lower_cover():
     assert take_back(p, b).tolist() == b.tolist()
 
 
-def test_a_group_member_is_not_moved_alone():
-    p = problem(
+def _pair_group(home_capacity: int):
+    return problem(
         2,
-        [5, 5],
+        [home_capacity, 5],
         [(0, 0, 1, 10), (0, 1, 1, 10), (1, 0, 1, 10), (1, 1, 1, 10)],
         groups=[[0, 1]],
         current={0: 0, 1: 0},
     )
-    a = np.array([1, 1])
-    assert take_back(p, a).tolist() == [1, 1]
+
+
+def test_a_group_member_is_not_moved_alone():
+    # room at home for one member only: the group stays together where it is
+    p = _pair_group(1)
+    assert take_back(p, np.array([1, 1])).tolist() == [1, 1]
+
+
+def test_a_group_goes_home_whole():
+    p = _pair_group(2)
+    out = take_back(p, np.array([1, 1]))
+    assert out.tolist() == [0, 0] and p.moves(out) == 0 and not p.violations(out)
+
+
+def test_a_one_to_one_customer_goes_home_only_to_an_idle_rm():
+    pairs = [(0, 0, 1, 50), (0, 1, 1, 50), (1, 0, 1, 10), (1, 2, 1, 10)]
+    p = problem(2, [5, 5, 5], pairs, exclusive=[0], current={0: 0})
+    assert take_back(p, np.array([1, -1])).tolist() == [0, -1]
+    assert take_back(p, np.array([1, 0])).tolist() == [1, 0]  # newcomer c1 holds r0
 
 
 def test_no_rm_dedicated_to_a_one_to_one_customer_is_joined():
