@@ -25,8 +25,9 @@ interrupted -- OR-Tools holds the GIL -- but none takes more than a few seconds 
    Skipped when the time left would not cover it (the plan of phase 3 stands, and the solution
    says ``time_limit``).
 5. **Continuity** -- moved and dropped customers back on today's RM where that costs no cover
-   (:mod:`allocator.flow.restore`); move caps enforced (:mod:`allocator.flow.caps`); the better
-   of this plan and the start is kept.
+   (:mod:`allocator.flow.restore`); move caps enforced (:mod:`allocator.flow.caps`); needless
+   moves taken back (:mod:`allocator.heuristics.moveback`); the better of this plan and the
+   start is kept.
 6. **Balance** (:mod:`allocator.flow.balance`, when the objective has it and time allows) -- the
    customers free to change RM without changing cover value or moves are re-seated by a flow
    whose RM arcs cost more as utilisation rises. Accepted only when the lexicographic objective
@@ -59,6 +60,7 @@ from allocator.flow.rounding import round_flow
 from allocator.flow.seating import seat
 from allocator.flow.sides import decide
 from allocator.flow.state import Bools, Clock, FlowState, Ints, Stopped
+from allocator.heuristics.moveback import take_back
 from allocator.heuristics.start import book_start
 from allocator.problem import Problem, trivial_bound
 
@@ -267,6 +269,8 @@ def _finish(
         capped = start if start is not None else outcome.assignment
         outcome.source = "start" if start is not None else outcome.source
     a = capped
+    if state.continuity:
+        a = take_back(state.problem, a)  # needless moves back, before the start is compared
     if start is not None and state.lex_key(start) <= state.lex_key(a):
         a, outcome.source = start, "start"
     outcome.assignment = a
