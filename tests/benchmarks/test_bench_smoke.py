@@ -1,28 +1,57 @@
-"""The workforce benchmark runs at its CI size: the planner against greedy "hire where short",
-every plan reaching the targets under an independent allocation."""
+"""The benchmarks that guard a claim run at their CI size, each with the checks of its claim.
+
+The workforce benchmark: the planner against greedy "hire where short", every plan reaching the
+targets under an independent allocation. The scenario benchmark: the warm/cold ratio, and a warm
+run that is not bought with a worse plan. One test runs both, as their smoke runs are driven the
+same way (``main`` with ``--smoke`` and ``--json``); only what is checked differs.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 import json
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "workforce_bench.py"
+from benchmarks import scenario_bench, workforce_bench
 
 
-def test_workforce_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    spec = importlib.util.spec_from_file_location("workforce_bench", BENCH)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    out = tmp_path / "r.json"
-    assert bench.main(["--smoke", "--time-limit", "20", "--workers", "1", "--json", str(out)]) == 0
-    assert "mean cost ratio planner / greedy:" in capsys.readouterr().out
-    result = json.loads(out.read_text())
+def workforce_claims(result: dict[str, Any]) -> None:
     rows = {r["method"]: r for r in result["rows"]}
     assert all(r["reached"] for r in rows.values())
     # the optimiser never pays more than the greedy for the same options
     assert rows["planner hires only"]["cost"] <= rows["greedy"]["cost"]
     assert rows["planner"]["cost"] <= rows["planner hires only"]["cost"]
+
+
+def scenario_claims(result: dict[str, Any]) -> None:
+    warm, cold = result["rows"][1], result["rows"][2]
+    assert warm["run"] == "scenario warm" and cold["run"] == "scenario cold"
+    assert result["ratio"] > 0
+    # the warm run is not bought with a worse plan
+    if warm["status"] == cold["status"] == "optimal":
+        assert warm["cover_value"] == cold["cover_value"] and warm["moved"] == cold["moved"]
+
+
+@pytest.mark.parametrize(
+    ("bench", "headline", "claims"),
+    [
+        (workforce_bench, "mean cost ratio planner / greedy:", workforce_claims),
+        (scenario_bench, "ratio warm/cold:", scenario_claims),
+    ],
+    ids=["workforce", "scenario"],
+)
+def test_bench_smoke(
+    bench: ModuleType,
+    headline: str,
+    claims: Callable[[dict[str, Any]], None],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "r.json"
+    assert bench.main(["--smoke", "--time-limit", "20", "--workers", "1", "--json", str(out)]) == 0
+    assert headline in capsys.readouterr().out
+    claims(json.loads(out.read_text()))
