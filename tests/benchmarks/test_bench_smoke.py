@@ -20,6 +20,7 @@ from benchmarks import scenario_bench, workforce_bench
 
 
 def workforce_claims(result: dict[str, Any]) -> None:
+    """Every method reaches the targets, and the planner pays no more than its baselines."""
     rows = {r["method"]: r for r in result["rows"]}
     assert all(r["reached"] for r in rows.values())
     # the optimiser never pays more than the greedy for the same options
@@ -28,6 +29,7 @@ def workforce_claims(result: dict[str, Any]) -> None:
 
 
 def scenario_claims(result: dict[str, Any]) -> None:
+    """The rows are the warm and cold scenario runs, and warm starting costs no plan quality."""
     warm, cold = result["rows"][1], result["rows"][2]
     assert warm["run"] == "scenario warm" and cold["run"] == "scenario cold"
     assert result["ratio"] > 0
