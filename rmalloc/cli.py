@@ -1,7 +1,10 @@
 """The ``rmalloc`` command line: a thin adapter over the library.
 
-Each subcommand lives in ``rmalloc/commands/<name>.py`` and exposes ``register(subparsers)``, which
-adds its parser and sets ``func`` to a callable ``(args) -> int`` (the exit code).
+Each subcommand lives in ``rmalloc/commands/<name>.py`` and declares ``HELP`` (its line in
+``rmalloc --help``), optionally ``DESCRIPTION`` (the head of its own ``--help``), and
+``register(parser)``, which adds its arguments to the parser :func:`build_parser` made from those
+two and sets ``func`` to a callable ``(args) -> int`` (the exit code). The headers are data so
+that one loop here makes every command's parser, instead of each module repeating the call.
 
 Exit codes: 0 success; 1 the plan breaks rules (``check``) or the command failed; 2 bad input
 (a readable report on stderr, nothing written: the first :data:`SHOWN_ISSUES` problems and a
@@ -59,7 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name == f"rmalloc.commands.{name}":
                 continue  # command not built yet
             raise
-        module.register(sub)
+        command = sub.add_parser(
+            name, help=module.HELP, description=getattr(module, "DESCRIPTION", None)
+        )
+        module.register(command)
     return parser
 
 

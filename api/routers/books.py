@@ -11,9 +11,10 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from api.books import branch_rows, customer_frame, records, rm_book, rm_loads
-from api.deps import BankIdFilter, JobsDep, Offset, PlansDep, ReviewsDep, RowLimit, Viewer
+from api.deps import BankIdFilter, Offset, RowLimit
 from api.errors import NotFound
 from api.routers import problems
+from api.routers.common import PlanRead
 from api.schemas import BranchRow, RmPage, RmView
 from api.scope import subtree
 
@@ -29,21 +30,15 @@ router = APIRouter(prefix="/v1/plans", tags=["books"])
     responses=problems(401, 403, 404, 409, 422),
 )
 async def list_rms(
-    job_id: str,
-    principal: Viewer,
-    jobs: JobsDep,
-    plans: PlansDep,
-    reviews: ReviewsDep,
+    read: PlanRead,
     branch_id: BankIdFilter = None,
     limit: RowLimit = 100,
     offset: Offset = 0,
 ) -> RmPage:
-    job = jobs.require(job_id)
-
     def work() -> RmPage:
-        plan = plans.plan(job)
+        plan = read.plan()
         loads = rm_loads(plan)
-        scope = reviews.scope(job, principal)
+        scope = read.scope()
         if scope is not None:
             loads = scope.filter(loads, "rm_id")
         if branch_id is not None:
@@ -67,14 +62,10 @@ async def list_rms(
     "customers who join (and from whom), who leave (and to whom), and who stay.",
     responses=problems(401, 403, 404, 409),
 )
-async def get_rm(
-    job_id: str, rm_id: str, principal: Viewer, jobs: JobsDep, plans: PlansDep, reviews: ReviewsDep
-) -> RmView:
-    job = jobs.require(job_id)
-
+async def get_rm(job_id: str, rm_id: str, read: PlanRead) -> RmView:
     def work() -> RmView:
-        plan = plans.plan(job)
-        scope = reviews.scope(job, principal)
+        plan = read.plan()
+        scope = read.scope()
         if scope is not None and rm_id not in scope.rms:
             raise NotFound(f"no RM {rm_id!r} in the plan of job {job_id}")
         frame = customer_frame(plan)
@@ -98,17 +89,13 @@ async def get_rm(
     "the review's decisions, RMs and their load against capacity (the caller's scope only).",
     responses=problems(401, 403, 404, 409),
 )
-async def list_branches(
-    job_id: str, principal: Viewer, jobs: JobsDep, plans: PlansDep, reviews: ReviewsDep
-) -> list[BranchRow]:
-    job = jobs.require(job_id)
-
+async def list_branches(read: PlanRead) -> list[BranchRow]:
     def work() -> list[BranchRow]:
-        plan = plans.plan(job)
+        plan = read.plan()
         frame = customer_frame(plan)
         loads = rm_loads(plan, frame)
-        decided = {c: d.decision for c, d in reviews.decisions(job.id).items()}
-        scope = reviews.scope(job, principal)
+        decided = {c: d.decision for c, d in read.reviews.decisions(read.job.id).items()}
+        scope = read.scope()
         rows = branch_rows(
             plan,
             frame,

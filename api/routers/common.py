@@ -1,4 +1,5 @@
-"""What several routers do alike: queue a job and answer 202, read a finished job, check a spec.
+"""What several routers do alike: queue a job and answer 202, read a finished job or a job's
+plan, check a spec.
 
 A solve, a scenario, a sweep and a workforce plan are all queued the same way (the server's time
 limit, the queue bound, the audit entry, the log line, the ``Location`` header), so one function
@@ -10,13 +11,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Annotated, Any
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Response
 
 from allocator.policy import Policy
 from api.auth import Principal
-from api.deps import AuditDep, DatasetsDep, JobsDep, Planner, PoliciesDep, SettingsDep, Viewer
+from api.deps import (
+    AuditDep,
+    DatasetsDep,
+    JobsDep,
+    Planner,
+    PlansDep,
+    PoliciesDep,
+    ReviewsDep,
+    SettingsDep,
+    Viewer,
+)
 from api.errors import Conflict, Forbidden, NotFound
 from api.models import Job
 from api.schemas import JobOut
@@ -24,6 +37,12 @@ from api.services.datasets import DatasetService
 from api.services.jobs import JobService
 from api.services.params import JobParams, time_limit_within
 from api.views import job_out
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from allocator.plan import Plan
+    from api.scope import BranchScope
 
 
 def bank_wide(principal: Principal) -> None:
@@ -139,6 +158,47 @@ def done(kind: str) -> Callable[[str, Principal, JobService], Job]:
         return finished(jobs, job_id, kind)
 
     return dependency
+
+
+@dataclass
+class PlanReader:
+    """The path's job as a caller reads its plan, as one dependency: the job, its plan or plan
+    table, and what the caller's key may see of it.
+
+    The routes that read a plan (its table, an explanation, the quarter report, coverage, the RMs'
+    and branches' books) take these five parameters and open alike: the job (404 when there is
+    none), its plan (409 while there is none), the caller's branch scope (``None`` for a key
+    that sees the whole bank). Nothing is read before a route asks, in the order it asks, so a
+    bad query parameter is still a 422 before a missing job is a 404, and a plan is rebuilt only
+    where a route needs it.
+    """
+
+    job_id: str
+    principal: Viewer
+    jobs: JobsDep
+    plans: PlansDep
+    reviews: ReviewsDep
+
+    @cached_property
+    def job(self) -> Job:
+        """The job (404 for none)."""
+        return self.jobs.require(self.job_id)
+
+    def plan(self) -> Plan:
+        """The job's plan, rebuilt or cached (409 while there is none)."""
+        return self.plans.plan(self.job)
+
+    def table(self) -> pd.DataFrame:
+        """The job's plan table (409 while there is none)."""
+        return self.plans.table(self.job)
+
+    def scope(self) -> BranchScope | None:
+        """What the caller's key sees of the job's bank (``None``: all of it)."""
+        return self.reviews.scope(self.job, self.principal)
+
+
+#: the dependency of a route that reads a job's plan
+PlanRead = Annotated[PlanReader, Depends()]
 
 
 def applied_spec(

@@ -11,15 +11,13 @@ from api.deps import (
     JobsDep,
     Offset,
     Planner,
-    PlansDep,
     RecordLimit,
-    ReviewsDep,
     Viewer,
 )
 from api.downloads import csv_attachment, csv_responses
 from api.errors import NotFound
 from api.routers import problems
-from api.routers.common import Submission
+from api.routers.common import PlanRead, Submission
 from api.schemas import Explanation, JobCreate, JobList, JobOut, JobStatus, PlanOut
 from api.services.params import JobParams
 from api.views import job_out
@@ -92,18 +90,14 @@ def cancel_job(job_id: str, principal: Planner, jobs: JobsDep) -> JobOut:
     responses=csv_responses(401, 403, 404, 409, 422),
 )
 def get_plan(
-    job_id: str,
-    principal: Viewer,
-    jobs: JobsDep,
-    plans: PlansDep,
-    reviews: ReviewsDep,
+    read: PlanRead,
     format: Literal["json", "csv"] = "json",
     limit: Annotated[int, Query(ge=1, le=1_000_000)] = 10_000,
     offset: Offset = 0,
 ) -> Any:
-    job = jobs.require(job_id)
-    table = plans.table(job)  # 409 while there is none
-    scope = reviews.scope(job, principal)
+    job = read.job
+    table = read.table()  # 409 while there is none
+    scope = read.scope()
     if scope is not None:
         table = scope.filter(table)
     if format == "csv":
@@ -134,16 +128,12 @@ def get_plan(
 def explain_customer(
     job_id: str,
     customer_id: str,
-    principal: Viewer,
-    jobs: JobsDep,
-    plans: PlansDep,
-    reviews: ReviewsDep,
+    read: PlanRead,
     alternatives: Annotated[int, Query(ge=0, le=100_000)] = 10,
 ) -> Any:
-    job = jobs.require(job_id)
-    plan = plans.plan(job)  # 409 while there is none
+    plan = read.plan()  # 409 while there is none
     missing = NotFound(f"no customer {customer_id!r} in the plan of job {job_id}")
-    scope = reviews.scope(job, principal)
+    scope = read.scope()
     if scope is not None and not scope.has_customer(customer_id):
         raise missing
     try:
@@ -166,14 +156,11 @@ def explain_customer(
     response_model=dict[str, list[dict[str, Any]]],
     responses=problems(401, 403, 404, 409),
 )
-def get_report(
-    job_id: str, principal: Viewer, jobs: JobsDep, plans: PlansDep, reviews: ReviewsDep
-) -> Any:
+def get_report(read: PlanRead) -> Any:
     from allocator.quarter_report import quarter_report
 
-    job = jobs.require(job_id)
-    report = quarter_report(plans.plan(job))
-    scope = reviews.scope(job, principal)
+    report = quarter_report(read.plan())
+    scope = read.scope()
     out = {}
     for name, table in report.items():
         if scope is not None:  # a scoped caller reads the rows of its subtree only
@@ -190,15 +177,12 @@ def get_report(
     response_class=Response,
     responses={**problems(401, 403, 404, 409), 200: {"content": {"image/png": {}}}},
 )
-def get_report_chart(
-    job_id: str, principal: Viewer, jobs: JobsDep, plans: PlansDep, reviews: ReviewsDep
-) -> Response:
+def get_report_chart(read: PlanRead) -> Response:
     from allocator.quarter_report import chart_png, quarter_report
 
-    job = jobs.require(job_id)
-    if reviews.scope(job, principal) is not None:
+    if read.scope() is not None:
         raise NotFound("the bank-wide chart is not shown to a key scoped to a branch")
-    report = quarter_report(plans.plan(job))
+    report = quarter_report(read.plan())
     return Response(chart_png(report), media_type="image/png")
 
 
@@ -210,17 +194,10 @@ def get_report_chart(
     "or with an empty `rm_id` and the reason. `format=csv` gives coverage.csv.",
     responses=csv_responses(401, 403, 404, 409),
 )
-def get_coverage(
-    job_id: str,
-    principal: Viewer,
-    jobs: JobsDep,
-    plans: PlansDep,
-    reviews: ReviewsDep,
-    format: Literal["json", "csv"] = "json",
-) -> Any:
-    job = jobs.require(job_id)
-    coverage = plans.plan(job).coverage
-    scope = reviews.scope(job, principal)
+def get_coverage(read: PlanRead, format: Literal["json", "csv"] = "json") -> Any:
+    job = read.job
+    coverage = read.plan().coverage
+    scope = read.scope()
     if scope is not None:  # a scoped caller reads its subtree's customers only
         coverage = scope.filter(coverage)
     if format == "csv":

@@ -31,12 +31,14 @@ if TYPE_CHECKING:
     from allocator.params import SolveParams
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "allocate",
-        help="allocate customers to RMs and write the plan",
-        description="Allocate customers to RMs under a policy; write the plan (and KPIs).",
-    )
+#: the line of ``allocate`` in ``rmalloc --help``
+HELP = "allocate customers to RMs and write the plan"
+#: the head of ``rmalloc allocate --help``
+DESCRIPTION = "Allocate customers to RMs under a policy; write the plan (and KPIs)."
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``allocate`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     add_bank_arguments(p)
     add_options(p, "--out", out={"metavar": None, "help": f"the plan to write: {TABLE_FORMATS}"})
     p.add_argument("--kpis", type=Path, help="also write the KPIs as JSON (a .json file)")

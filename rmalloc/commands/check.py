@@ -23,15 +23,17 @@ from rmalloc.commands.options import add_options
 SHOWN = 20
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "check",
-        help="check a plan against the rules (exit 1 when it breaks any)",
-        description=(
-            "Check a plan against every rule of the policy with the independent checker, and "
-            "recompute its objective. Exit 0 valid, 1 rules broken, 2 bad input."
-        ),
-    )
+#: the line of ``check`` in ``rmalloc --help``
+HELP = "check a plan against the rules (exit 1 when it breaks any)"
+#: the head of ``rmalloc check --help``
+DESCRIPTION = (
+    "Check a plan against every rule of the policy with the independent checker, and "
+    "recompute its objective. Exit 0 valid, 1 rules broken, 2 bad input."
+)
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``check`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     add_bank_arguments(p)
     p.add_argument("--plan", type=Path, required=True, help="the plan to check")
     p.add_argument(

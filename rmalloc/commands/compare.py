@@ -16,14 +16,17 @@ from typing import Any
 from rmalloc.commands._bank import add_bank_arguments, bank_sources
 from rmalloc.commands.options import add_options
 
+#: the line of ``compare`` in ``rmalloc --help``
+HELP = "compare two plans"
+#: the head of ``rmalloc compare --help``
+DESCRIPTION = (
+    "Compare plan A with plan B (plan.csv files of one bank): headline figures "
+    "with B - A, the customers whose RM differs, by branch and by tier."
+)
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "compare",
-        help="compare two plans",
-        description="Compare plan A with plan B (plan.csv files of one bank): headline figures "
-        "with B - A, the customers whose RM differs, by branch and by tier.",
-    )
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``compare`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     p.add_argument("plan_a", type=Path, help="the first plan (e.g. last quarter, or baseline)")
     p.add_argument("plan_b", type=Path, help="the second plan (e.g. this quarter, or scenario)")
     add_bank_arguments(p)

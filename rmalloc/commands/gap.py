@@ -22,17 +22,18 @@ from rmalloc.exits import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK
 DEFAULT_BACKEND = "lns"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the ``gap`` subcommand."""
-    p = subparsers.add_parser(
-        "gap",
-        help="solve an OR-Library / Yagiura GAP instance with the engine",
-        description=(
-            "Solve one generalised assignment problem from an OR-Library (gap1..gap12, gapa..gapd) "
-            "or Yagiura (a05100 .. e801600) file. Prints the objective as the last line: the "
-            "least cost for types A-E, the most profit for gap1..gap12 (OR-Library's sense)."
-        ),
-    )
+#: the line of ``gap`` in ``rmalloc --help``
+HELP = "solve an OR-Library / Yagiura GAP instance with the engine"
+#: the head of ``rmalloc gap --help``
+DESCRIPTION = (
+    "Solve one generalised assignment problem from an OR-Library (gap1..gap12, gapa..gapd) "
+    "or Yagiura (a05100 .. e801600) file. Prints the objective as the last line: the "
+    "least cost for types A-E, the most profit for gap1..gap12 (OR-Library's sense)."
+)
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``gap`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     p.add_argument("file", type=Path, help="the instance file")
     p.add_argument(
         "--problem",

@@ -20,17 +20,19 @@ from typing import Any
 PROGRESS_ABOVE = 100_000
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "generate",
-        help="write a synthetic bank (customers, RMs, branches) from a seed",
-        description=(
-            "Generate a realistic, deterministic bank -- branch tree, RMs counted from service "
-            "capacity, customers with realistic tier shares, today's book with real faults -- "
-            "and write branches, rms and customers files (contract v1; v1.1 columns with "
-            "--preset v1.1 or --preset harsh)."
-        ),
-    )
+#: the line of ``generate`` in ``rmalloc --help``
+HELP = "write a synthetic bank (customers, RMs, branches) from a seed"
+#: the head of ``rmalloc generate --help``
+DESCRIPTION = (
+    "Generate a realistic, deterministic bank -- branch tree, RMs counted from service "
+    "capacity, customers with realistic tier shares, today's book with real faults -- "
+    "and write branches, rms and customers files (contract v1; v1.1 columns with "
+    "--preset v1.1 or --preset harsh)."
+)
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``generate`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     p.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="directory to write into")
     p.add_argument(
         "--customers", type=_positive_int, required=True, metavar="N", help="number of customers"

@@ -16,19 +16,19 @@ from pathlib import Path
 from rmalloc.commands.options import add_options
 from rmalloc.exits import EXIT_BAD_INPUT, EXIT_OK
 
+#: the line of ``grades`` in ``rmalloc --help``
+HELP = "annual RM grade review: proposed grades and the test that decided each"
+#: the head of ``rmalloc grades --help``
+DESCRIPTION = (
+    "Review every RM's grade by the three tests of its grade (performance threshold, "
+    "contribution rank, quality score; the top contributors are not downgraded for the "
+    "threshold) and propose next year's grade. --effect solves next year's grades as a "
+    "scenario and shows the coverage of key accounts."
+)
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the ``grades`` subcommand."""
-    p = subparsers.add_parser(
-        "grades",
-        help="annual RM grade review: proposed grades and the test that decided each",
-        description=(
-            "Review every RM's grade by the three tests of its grade (performance threshold, "
-            "contribution rank, quality score; the top contributors are not downgraded for the "
-            "threshold) and propose next year's grade. --effect solves next year's grades as a "
-            "scenario and shows the coverage of key accounts."
-        ),
-    )
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``grades`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     p.add_argument("--rms", type=Path, required=True, metavar="CSV", help="rms.csv")
     p.add_argument(
         "--performance", type=Path, required=True, metavar="CSV", help="rm_performance.csv"

@@ -29,22 +29,23 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAIL = 0, 1
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the ``headcount`` subcommand."""
+#: the line of ``headcount`` in ``rmalloc --help``
+HELP = "workforce plan: hires, certifications, redeployments, transfers (MILP)"
+#: the head of ``rmalloc headcount --help``
+DESCRIPTION = (
+    "Plan the hires (priced from a salary table), certifications, redeployments of "
+    "counter and back-office staff and moves of RMs that let the allocator cover each "
+    "tier's target share of customers: at least cost (--mode cost), or the most "
+    "coverage within --budget and --quota (--mode coverage). Staffing rules are always "
+    "checked; --enforce makes them constraints. Every row of hires.csv says the tier or "
+    "rule it serves."
+)
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``headcount`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     from scenarios.headcount import RULE_NAMES
 
-    p = subparsers.add_parser(
-        "headcount",
-        help="workforce plan: hires, certifications, redeployments, transfers (MILP)",
-        description=(
-            "Plan the hires (priced from a salary table), certifications, redeployments of "
-            "counter and back-office staff and moves of RMs that let the allocator cover each "
-            "tier's target share of customers: at least cost (--mode cost), or the most "
-            "coverage within --budget and --quota (--mode coverage). Staffing rules are always "
-            "checked; --enforce makes them constraints. Every row of hires.csv says the tier or "
-            "rule it serves."
-        ),
-    )
     add_bank_arguments(p)
     p.add_argument(
         "--target", required=True, metavar="TIER=SHARE,...", help="e.g. private=1,high=1,mid=0.95"

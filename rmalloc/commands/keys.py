@@ -14,13 +14,14 @@ from rmalloc.database import add_db_argument, settings_of
 ROLES = ("viewer", "planner", "approver", "admin")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the ``keys`` subcommand."""
-    p = subparsers.add_parser(
-        "keys",
-        help="create, list and revoke API keys",
-        description="Manage the API keys of the service's database.",
-    )
+#: the line of ``keys`` in ``rmalloc --help``
+HELP = "create, list and revoke API keys"
+#: the head of ``rmalloc keys --help``
+DESCRIPTION = "Manage the API keys of the service's database."
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``keys`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     add_db_argument(p)
     sub = p.add_subparsers(dest="keys_command", metavar="ACTION")
     sub.required = True

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from rmalloc.commands.options import add_options
 
+#: the line of ``policy`` in ``rmalloc --help``
+HELP = "show the effective policy"
 
-def register(sub: Any) -> None:
-    p = sub.add_parser("policy", help="show the effective policy")
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``policy`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     psub = p.add_subparsers(dest="policy_command", metavar="ACTION")
     psub.required = True
     show = psub.add_parser("show", help="print the effective policy")

@@ -29,13 +29,14 @@ HEADLINE = (
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``scenario`` with its ``run`` subcommand."""
-    p = subparsers.add_parser(
-        "scenario",
-        help="what-if scenarios: edit the bank or the policy, re-solve, compare",
-        description="What-if scenarios (see scenarios/README.md for the spec format).",
-    )
+#: the line of ``scenario`` in ``rmalloc --help``
+HELP = "what-if scenarios: edit the bank or the policy, re-solve, compare"
+#: the head of ``rmalloc scenario --help``
+DESCRIPTION = "What-if scenarios (see scenarios/README.md for the spec format)."
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``scenario`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     sub = p.add_subparsers(dest="scenario_command", metavar="ACTION")
     sub.required = True
     r = sub.add_parser(

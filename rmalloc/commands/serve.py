@@ -15,16 +15,18 @@ from types import FrameType
 
 from rmalloc.database import add_db_argument, settings_of
 
+#: the line of ``serve`` in ``rmalloc --help``
+HELP = "run the HTTP API with its worker processes"
+#: the head of ``rmalloc serve --help``
+DESCRIPTION = (
+    "Serve the allocation API (OpenAPI at /docs) and run N worker processes that "
+    "solve the queued jobs, restarting any that dies. Settings come from RMALLOC_* "
+    "environment variables (see api/README.md); the options here win over them."
+)
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the ``serve`` subcommand."""
-    p = subparsers.add_parser(
-        "serve",
-        help="run the HTTP API with its worker processes",
-        description="Serve the allocation API (OpenAPI at /docs) and run N worker processes that "
-        "solve the queued jobs, restarting any that dies. Settings come from RMALLOC_* "
-        "environment variables (see api/README.md); the options here win over them.",
-    )
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``serve`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     add_db_argument(p)

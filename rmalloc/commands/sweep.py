@@ -16,16 +16,17 @@ from rmalloc.commands.options import add_options
 EXIT_OK = 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the ``sweep`` subcommand."""
-    p = subparsers.add_parser(
-        "sweep",
-        help="run a grid of scenarios in parallel (Dask) and chart coverage against headcount",
-        description=(
-            "Solve the spec's baseline once, then every point of its 'sweep: grid:' as a "
-            "scenario warm-started from it, in parallel on Dask."
-        ),
-    )
+#: the line of ``sweep`` in ``rmalloc --help``
+HELP = "run a grid of scenarios in parallel (Dask) and chart coverage against headcount"
+#: the head of ``rmalloc sweep --help``
+DESCRIPTION = (
+    "Solve the spec's baseline once, then every point of its 'sweep: grid:' as a "
+    "scenario warm-started from it, in parallel on Dask."
+)
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``sweep`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     p.add_argument("spec", type=Path, help="scenario spec with a sweep section (YAML or JSON)")
     add_options(p, "--out")
     where = p.add_mutually_exclusive_group()

@@ -10,14 +10,14 @@ import argparse
 
 from rmalloc.database import add_db_argument, settings_of
 
+#: the line of ``worker`` in ``rmalloc --help``
+HELP = "run one job worker"
+#: the head of ``rmalloc worker --help``
+DESCRIPTION = "Solve queued jobs from the service's database until stopped."
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the ``worker`` subcommand."""
-    p = subparsers.add_parser(
-        "worker",
-        help="run one job worker",
-        description="Solve queued jobs from the service's database until stopped.",
-    )
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``worker`` to ``p``, the parser ``rmalloc.cli`` made from HELP."""
     add_db_argument(p)
     p.add_argument(
         "--once", action="store_true", help="exit when the queue is empty (batch use, tests)"

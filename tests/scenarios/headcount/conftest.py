@@ -10,11 +10,16 @@ import pandas as pd
 import pytest
 
 from allocator.instance import Instance
+from allocator.policy import Policy
 from allocator.synth import branch_rows
 from allocator.validation import load_instance
 from scenarios.compare import load_salaries
 from scenarios.headcount import StaffingRules, load_rules, load_staff
+from scenarios.headcount.levers import Levers, load_levers
 from scenarios.headcount.roster import Roster, build_roster
+
+#: what the catalogue builders take before the enforced rules
+LeverInputs = tuple[Instance, Policy, StaffingRules, Levers, Roster, pd.DataFrame]
 
 
 def build_tiny_bank(n_high: int, vip_capacity: float) -> Instance:
@@ -91,3 +96,34 @@ def roster(small_bank: Instance, small_staff: pd.DataFrame, rules: StaffingRules
     """The small named bank's roster: its RMs and :data:`SMALL_STAFF` under the shipped rules,
     the starting point of most catalogue and effect tests."""
     return build_roster(small_bank, load_staff(small_staff), rules)
+
+
+@pytest.fixture
+def lever_inputs(
+    small_bank: Instance,
+    policy: Policy,
+    rules: StaffingRules,
+    roster: Roster,
+    salaries: pd.DataFrame,
+) -> LeverInputs:
+    """The small named bank, the policy, the shipped rules and levers, its :func:`roster` and the
+    salary table: the first six arguments of ``build_catalogue`` and ``redeploy_options``, in
+    their order, so that a test of the options asks for one fixture and passes ``*lever_inputs``
+    instead of repeating five fixtures and the call's head."""
+    return small_bank, policy, rules, load_levers(), roster, salaries
+
+
+@pytest.fixture
+def vip_hire() -> dict[str, object]:
+    """One hires.csv row (without count and costs): a retail RM with AFP hired into S1's VIP
+    centre, the hire that serves the high tier of the small and the tiny bank; the action, words
+    and verify tests each start from it."""
+    return {
+        "action": "hire",
+        "role": "rm",
+        "line": "retail",
+        "grade": "rm",
+        "certifications": "AFP",
+        "branch_id": "S1",
+        "unit": "vip_center",
+    }

@@ -15,6 +15,17 @@ from scenarios.headcount.actions import (
 from scenarios.headcount.roster import Roster, with_changes
 from scenarios.headcount.rules import StaffingRules
 
+#: a counter clerk of O3 redeployed as a retail RM: applied to the bank and to the roster alike
+REDEPLOY_O3_COUNTER = {
+    "action": "hire",
+    "role": "rm",
+    "source": "counter",
+    "branch_id": "O3",
+    "unit": "outlet",
+    "line": "retail",
+    "grade": "rm",
+}
+
 
 def actions(*rows: dict[str, object]) -> pd.DataFrame:
     base = {c: "" for c in ACTION_COLUMNS} | {"count": 1, "annual_cost": 0.0, "lead_quarters": 0}
@@ -27,29 +38,12 @@ def test_the_contract_columns_come_first() -> None:
     assert contract.split() == list(CONTRACT_COLUMNS)
 
 
-def test_apply_each_action(small_bank: Instance) -> None:
+def test_apply_each_action(small_bank: Instance, vip_hire: dict[str, object]) -> None:
     bank = apply_actions(
         small_bank,
         actions(
-            {
-                "action": "hire",
-                "role": "rm",
-                "branch_id": "S1",
-                "unit": "vip_center",
-                "line": "retail",
-                "grade": "rm",
-                "certifications": "AFP",
-                "count": 2,
-            },
-            {
-                "action": "hire",
-                "role": "rm",
-                "source": "counter",
-                "branch_id": "O3",
-                "unit": "outlet",
-                "line": "retail",
-                "grade": "rm",
-            },
+            vip_hire | {"count": 2},
+            REDEPLOY_O3_COUNTER,
             {"action": "hire", "role": "lobby_manager", "branch_id": "O3", "unit": "outlet"},
             {
                 "action": "certify",
@@ -82,15 +76,7 @@ def test_an_empty_certifications_cell_read_back_is_no_certification(small_bank: 
 
 def test_roster_changes(small_bank: Instance, roster: Roster, rules: StaffingRules) -> None:
     acts = actions(
-        {
-            "action": "hire",
-            "role": "rm",
-            "source": "counter",
-            "branch_id": "O3",
-            "unit": "outlet",
-            "line": "retail",
-            "grade": "rm",
-        },
+        REDEPLOY_O3_COUNTER,
         {
             "action": "certify",
             "role": "wealth_manager",

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import Any
 
-from allocator.instance import Instance
-from allocator.policy import Policy
 from scenarios.headcount.effects import decision_effects
-from scenarios.headcount.levers import load_levers
 from scenarios.headcount.options import build_catalogue
 from scenarios.headcount.roster import Roster
 from scenarios.headcount.rules import RULE_NAMES, StaffingRules
 
 
-def test_each_kind(
-    small_bank: Instance,
-    roster: Roster,
-    policy: Policy,
-    rules: StaffingRules,
-    salaries: pd.DataFrame,
-) -> None:
-    cat = build_catalogue(
-        small_bank, policy, rules, load_levers(), roster, salaries, set(RULE_NAMES)
-    )
+def test_each_kind(lever_inputs: tuple[Any, ...], roster: Roster, rules: StaffingRules) -> None:
+    cat = build_catalogue(*lever_inputs, set(RULE_NAMES))
     eff = decision_effects(cat, roster, rules)
     per = eff.groupby("decision")["count"].agg(["sum", "size"])
     kinds = cat.decisions["kind"]

@@ -3,6 +3,8 @@ levers beside hiring, each priced and drawing on its pool of people."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from allocator.instance import Instance
@@ -15,7 +17,6 @@ from scenarios.headcount.lever_options import (
 )
 from scenarios.headcount.levers import load_levers
 from scenarios.headcount.options import build_catalogue, rm_groups
-from scenarios.headcount.roster import Roster
 from scenarios.headcount.rules import StaffingRules
 
 
@@ -26,32 +27,16 @@ def test_rm_groups(small_bank: Instance) -> None:
     assert vip["count"] == 2 and set(vip["rm_ids"]) == {"V_S1A", "V_S1B"}
 
 
-def test_staff_hires_only_for_enforced_rules(
-    small_bank: Instance,
-    roster: Roster,
-    policy: Policy,
-    rules: StaffingRules,
-    salaries: pd.DataFrame,
-) -> None:
-    plain = build_catalogue(small_bank, policy, rules, load_levers(), roster, salaries, set())
+def test_staff_hires_only_for_enforced_rules(lever_inputs: tuple[Any, ...]) -> None:
+    plain = build_catalogue(*lever_inputs, set())
     assert not (plain.decisions["kind"] == "hire_staff").any()
-    lobby = build_catalogue(
-        small_bank, policy, rules, load_levers(), roster, salaries, {"lobby_manager"}
-    )
+    lobby = build_catalogue(*lever_inputs, {"lobby_manager"})
     hires = lobby.decisions[lobby.decisions["kind"] == "hire_staff"]
     assert set(hires["role"]) == {"lobby_manager"} and set(hires["branch_id"]) == {"O1", "O2", "O3"}
 
 
-def test_redeploy_is_capped_by_the_share(
-    small_bank: Instance,
-    roster: Roster,
-    policy: Policy,
-    rules: StaffingRules,
-    salaries: pd.DataFrame,
-) -> None:
-    rows, pools = redeploy_options(
-        small_bank, policy, rules, load_levers(), roster, salaries, set()
-    )
+def test_redeploy_is_capped_by_the_share(lever_inputs: tuple[Any, ...]) -> None:
+    rows, pools = redeploy_options(*lever_inputs, set())
     assert pools == {
         "staff:O1:counter": 2,
         "staff:O2:counter": 1,

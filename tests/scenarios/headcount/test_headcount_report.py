@@ -30,18 +30,8 @@ def test_curve(small_bank: Instance, policy: Policy) -> None:
     assert hires["certified"].sum() == 0 and hires["moved"].sum() == 0
 
 
-def test_words() -> None:
-    row = {
-        "action": "hire",
-        "role": "rm",
-        "line": "retail",
-        "grade": "rm",
-        "certifications": "AFP",
-        "branch_id": "S1",
-        "unit": "vip_center",
-        "count": 2,
-        "source": "",
-    }
+def test_words(vip_hire: dict[str, object]) -> None:
+    row = vip_hire | {"count": 2, "source": ""}
     assert action_words(row) == "Hire 2 × retail RM (rm grade, AFP) for the VIP centre at S1"
     assert (
         purpose_words("tier:high; rule:vip_center.certified")
