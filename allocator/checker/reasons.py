@@ -114,6 +114,8 @@ class _Situation:
         self.termination = (solve or {}).get("termination")
         self._caps: pd.Series | None = None
         self.facts = pd.DataFrame()
+        #: customers with some RM (of any line or post) at their branch or above
+        self.any_rm_near: set[str] = set()
 
     @property
     def caps(self) -> pd.Series:
@@ -132,6 +134,13 @@ class _Situation:
         ctx = self.ctx
         rows = ctx.rows[member(ctx.rows["customer_id"], customer_ids)]
         rms = ctx.rms.reset_index()
+        staffed = set(rms["branch"])
+        scope = ctx.policy.rules.branch_scope
+        self.any_rm_near = {
+            cid
+            for cid, b in zip(rows["customer_id"], rows["branch_id"], strict=True)
+            if staffed & (ctx.tree.get(b, frozenset((b,))) if scope else staffed)
+        }
         rms = rms[(rms["position"] == "rm").to_numpy()]
         at: dict[tuple[str, str], list[str]] = {}
         for rm, branch, line, composite in zip(
@@ -268,8 +277,10 @@ def _group(s: _Situation, r: Any) -> bool:
 
 
 def _one_to_one(s: _Situation, r: Any) -> bool:
-    f = _row(s, r)  # None: no RM in scope at all, so none free of other customers either
-    return bool(r.one_to_one) and (f is None or f["lonely"] == 0)
+    f = _row(s, r)  # None: no RM of its line in scope, so none free of other customers either
+    if f is None:
+        return bool(r.one_to_one) and r.customer_id in s.any_rm_near
+    return bool(r.one_to_one) and f["lonely"] == 0
 
 
 def _dedicated(s: _Situation, r: Any) -> bool:

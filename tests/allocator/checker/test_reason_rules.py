@@ -88,3 +88,17 @@ def test_pooled_holds_for_a_pooled_tier_without_rm():
 def test_pooled_is_false_for_a_served_tier():
     plan = [{"rm_id": "M1", "tier": "mid", "status": "new", "reason_code": "pooled"}]
     verify_check(reasons).given(rms=[{}], customers=[MID], plan=plan).reports(1)
+
+
+KEY10M = {"segment": "corporate", "annual_contribution": 12_000_000}
+
+
+def test_one_to_one_holds_when_only_rms_of_the_other_line_are_near():
+    plan = [{"rm_id": "", "tier": "key10m", "status": "unassigned", "reason_code": "one_to_one"}]
+    verify_check(reasons).given(rms=[{}], customers=[KEY10M], plan=plan).accepts()
+
+
+def test_one_to_one_is_false_with_no_rm_at_or_above_its_branch():
+    far = {"line": "corporate", "grade": "senior", "branch_id": "C1S1O1"}
+    plan = [{"rm_id": "", "tier": "key10m", "status": "unassigned", "reason_code": "one_to_one"}]
+    verify_check(reasons).given(rms=[far], customers=[KEY10M], plan=plan).reports(1)
