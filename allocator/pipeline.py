@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ from allocator.problem import Problem
 from allocator.safeguards import never_worse_than_book, safety_net, within_move_caps
 from allocator.solution import Solution, SolutionStatus, SolveControl
 from allocator.staging import restate
+
+if TYPE_CHECKING:
+    from allocator.checker import CheckReport
 
 log = logging.getLogger(__name__)
 
@@ -178,17 +181,12 @@ def on_cluster(params: SolveParams) -> SolveParams:
     return params.replace(backend="decompose", settings=settings)
 
 
-def verify(plan: Plan) -> None:
-    """Run the independent checker on ``plan``.
-
-    Raises
-    ------
-    allocator.errors.PlanBreachError
-        When it finds any violation (the error names the rules and counts).
-    """
+def check_in_full(plan: Plan) -> CheckReport:
+    """The independent checker on ``plan`` as every plan gets it on the way out: the hard
+    rules, every reason code's claim (with the solve's report) and the coverage table."""
     from allocator.checker import check_plan
 
-    report = check_plan(
+    return check_plan(
         plan.instance,
         plan.assignments,
         plan.policy,
@@ -196,6 +194,17 @@ def verify(plan: Plan) -> None:
         solve=plan.kpis["solve"],
         coverage=plan.coverage,
     )
+
+
+def verify(plan: Plan) -> None:
+    """Run the independent checker on ``plan`` (:func:`check_in_full`).
+
+    Raises
+    ------
+    allocator.errors.PlanBreachError
+        When it finds any violation (the error names the rules and counts).
+    """
+    report = check_in_full(plan)
     if not report.ok:
         log.error("plan breaks hard rules %s (backend %s)", report.by_rule(), plan.solution.backend)
         raise PlanBreachError(plan.solution.backend, report.by_rule(), report.summary())

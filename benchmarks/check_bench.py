@@ -21,7 +21,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: the repository root on the path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.isolated import check_in_full
+from allocator.pipeline import check_in_full
 from benchmarks.tables import markdown_table
 
 HEADER = (

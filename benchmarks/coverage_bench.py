@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.isolated import PeakSampler, check_in_full, run_isolated
+from allocator.pipeline import check_in_full
+from benchmarks.isolated import PeakSampler, run_isolated
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (100_000, 1_000_000)

@@ -105,31 +105,6 @@ def run_isolated(
     return dict(json.loads(lines[-1]))
 
 
-def check_in_full(plan: Any) -> Any:
-    """The independent checker on ``plan`` as the pipeline runs it: reasons, the solve's claims
-    and the coverage table all checked, so a benchmark times the check every plan gets.
-
-    Parameters
-    ----------
-    plan
-        An :class:`allocator.plan.Plan`.
-
-    Returns
-    -------
-    allocator.checker.CheckReport
-    """
-    from allocator.checker import check_plan
-
-    return check_plan(
-        plan.instance,
-        plan.assignments,
-        plan.policy,
-        reasons=True,
-        solve=plan.kpis["solve"],
-        coverage=plan.coverage,
-    )
-
-
 def add_run_arguments(ap: argparse.ArgumentParser, out: str) -> None:
     """The options every isolated benchmark takes: RMs, the CI smoke run, the output file, and
     the hidden ``--worker`` mode the driver starts each run in.
