@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from daskcluster import local_cluster
 
 from scenarios.run import BankRun
 from scenarios.spec import ScenarioSpec, parse_spec
@@ -49,21 +49,13 @@ def test_point_seeds_are_stable_and_distinct() -> None:
 
 
 def test_sweep_on_dask_equals_serial(sweep_spec: ScenarioSpec, baseline_run: BankRun) -> None:
-    from distributed import LocalCluster
-
     serial = run_sweep(
         sweep_spec, scheduler="serial", baseline=baseline_run, time_limit=LIMIT, progress=False
     )
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    ) as cluster:
+    with local_cluster() as address:
         on_dask = run_sweep(
             sweep_spec,
-            scheduler=cluster.scheduler_address,
+            scheduler=address,
             baseline=baseline_run,
             time_limit=LIMIT,
             progress=False,

@@ -10,7 +10,6 @@ component, which is solved whole: the plan is still optimal.
 from __future__ import annotations
 
 import json
-import logging
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from daskcluster import local_cluster
 
 from allocator.backends import SolveControl, available_backends
 from allocator.checker import check_plan
@@ -48,16 +48,8 @@ NOBODY = "tcp://127.0.0.1:9"
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
     """A scheduler with two one-thread worker processes; its address."""
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    ) as local:
-        yield local.scheduler_address
+    with local_cluster() as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
