@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from allocator.checker.context import CheckContext, prepare
@@ -227,6 +228,11 @@ def customer_facts(
     return out.join(frame)
 
 
+def pooled_holds(pooled: Any, has_rm: Any) -> Any:
+    """'pooled' holds for a customer of a pooled tier without an RM (one row, or columns)."""
+    return np.logical_and(pooled, np.logical_not(has_rm))
+
+
 def _row(s: _Situation, r: Any) -> Any:
     return s.facts.loc[r.customer_id] if r.customer_id in s.facts.index else None
 
@@ -334,7 +340,7 @@ PREDICATES: dict[str, Predicate] = {
     "time_limit": _stopped_short,
     "not_proven": lambda s, r: not s.cover_optimal,
     "unexplained": lambda s, r: False,
-    "pooled": lambda s, r: bool(r.pooled) and not r.has_rm,
+    "pooled": lambda s, r: bool(pooled_holds(r.pooled, r.has_rm)),
     "rm_left": lambda s, r: bool(r.current_rm_id) and not r.current_known,
     "rm_inactive": lambda s, r: (
         bool(r.current_known) and not bool(s.ctx.rms.at[r.current_rm_id, "active"])
@@ -383,7 +389,7 @@ def reason_violations(ctx: CheckContext, solve: Mapping[str, Any] | None = None)
     # the pooled tiers' one word is checked as a column: they are most of a bank's rows
     needs_why = rows["status"].isin(["unassigned", "moved"]).to_numpy()
     only_pooled = (text == "pooled").to_numpy() & ~needs_why
-    false = only_pooled & ~(rows["pooled"] & ~rows["has_rm"]).to_numpy()
+    false = only_pooled & ~pooled_holds(rows["pooled"].to_numpy(), rows["has_rm"].to_numpy())
     out = [
         Violation("reason", str(cid), str(rm), "reason 'pooled' does not hold")
         for cid, rm in zip(rows["customer_id"][false], rows["rm_id"][false], strict=True)
